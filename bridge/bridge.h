@@ -1,0 +1,87 @@
+/*
+ * bridge.h - the program's limits (one place, each with its source), exit
+ * codes and version. Wire-format limits are in sockets/limits.h.
+ */
+#ifndef BRIDGE_H
+#define BRIDGE_H
+
+#define BRIDGE_VERSION "0.1.0"
+
+/* Exit codes (STYLE E5; s6 doc): 128+N passes on a child's signal N. */
+#define EXIT_USAGE 100
+#define EXIT_SYSTEM 111
+
+/*
+ * Event JSON: Lambda's synchronous payload is 6 MB (LAMBDA-PLATFORM 1.5);
+ * replay files get the same cap plus slack for pretty-printing (R29).
+ * Depth 64: json-c's default of 32 rejects some real authorizer contexts.
+ */
+#define BRIDGE_MAX_EVENT (8 * 1024 * 1024)
+#define BRIDGE_JSON_DEPTH 64
+
+/*
+ * Request limits, at or below Puma's own (HOSTILE R17: Mongrel-derived
+ * parsers cap REQUEST_PATH at 8 KiB, QUERY_STRING at 10 KiB, the header
+ * block at 112 KiB), so that the bridge answers 414/431 itself instead of
+ * Puma resetting the connection.
+ */
+#define BRIDGE_MAX_PATH (8 * 1024)
+#define BRIDGE_MAX_QUERY (10 * 1024)
+#define BRIDGE_MAX_HEADERS 200
+#define BRIDGE_MAX_HEADER_BYTES (64 * 1024)
+#define BRIDGE_MAX_METHOD 32
+
+/*
+ * Request body after base64 and gzip decoding: Lambda's 6 MB request
+ * payload (R22). Configurable with BRIDGE_MAX_BODY.
+ */
+#define BRIDGE_MAX_BODY (6 * 1024 * 1024)
+
+/*
+ * Gzip request bodies (R20): beyond the body cap, an inflation that grows
+ * past 1 MiB at more than this ratio is treated as a bomb (413). Real
+ * JSON/form bodies compress 3-20x. Configurable with BRIDGE_GZIP_RATIO.
+ */
+#define BRIDGE_GZIP_RATIO 100
+#define BRIDGE_GZIP_RATIO_FLOOR (1024 * 1024)
+
+/*
+ * Lambda response JSON: RAPID accepts 6 MiB + 100 bytes (RIE
+ * interop/model.go); ALB allows 1 MB. We keep to 6 MiB and 1 MiB.
+ */
+#define BRIDGE_MAX_RESPONSE (6 * 1024 * 1024)
+#define BRIDGE_MAX_RESPONSE_ALB (1024 * 1024)
+
+/*
+ * The app's response body as read from its socket. Larger than the Lambda
+ * limit because a big text body may still fit once gzip'd.
+ */
+#define BRIDGE_MAX_APP_BODY (64 * 1024 * 1024)
+
+/* The app's response head (all fields), any upstream. */
+#define BRIDGE_MAX_APP_HEAD (1024 * 1024)
+
+/* Response compression only pays from about 1 KiB (issue 3; LWA 32 B). */
+#define BRIDGE_COMPRESS_MIN 1024
+
+/*
+ * Log lines: s6-log's default line limit; longer lines are split with a
+ * continuation mark (STYLE B9).
+ */
+#define BRIDGE_LOG_LINE 8192
+
+/* Child readiness: poll period and default total wait (STYLE P5). */
+#define BRIDGE_READY_PERIOD_MS 10
+#define BRIDGE_READY_TIMEOUT_MS 10000
+
+/* Default per-request budget outside Lambda (replay); Lambda's deadline
+ * replaces it there. */
+#define BRIDGE_TIMEOUT_MS 30000
+
+/* Graceful stop of the app group before SIGKILL (STYLE P3). */
+#define BRIDGE_STOP_GRACE_MS 2000
+
+/* Connecting to the app: a full backlog is retried this long (R45). */
+#define BRIDGE_CONNECT_RETRY_MS 60
+
+#endif

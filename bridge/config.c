@@ -1,0 +1,386 @@
+/*
+ * config - the option table (ARCHITECTURE "Command line") driving both the
+ * environment and argv parsing, so the two can never disagree.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bridge.h"
+#include "config.h"
+#include "log.h"
+
+struct config cfg;
+
+enum opt_kind { O_STR, O_FLAG, O_DURATION, O_SIZE, O_UINT, O_LEVEL,
+	O_COMPRESS };
+
+struct opt {
+	const char *name; /* the option without "--" */
+	const char *env;  /* its environment variable, or NULL */
+	enum opt_kind kind;
+	void *dst;
+	long long lo, hi;
+	const char *arg;
+	const char *help;
+};
+
+static const struct opt opts[] = {
+	{ "app", "BRIDGE_APP", O_STR, &cfg.app, 0, 0, "DIR",
+	    "the app to run ($LAMBDA_TASK_ROOT, else .)" },
+	{ "stage", "BRIDGE_STAGE", O_STR, &cfg.stage, 0, 0, "DIR",
+	    "where the app is copied before start (/tmp/bridge/app)" },
+	{ "no-stage", "BRIDGE_NO_STAGE", O_FLAG, &cfg.no_stage, 0, 1, NULL,
+	    "run the app in place, without copying it" },
+	{ "stage-exclude", "BRIDGE_STAGE_EXCLUDE", O_STR, &cfg.stage_exclude,
+	    0, 0, "PATTERNS", "comma-separated paths not copied (.git,log/*)" },
+	{ "cmd", "BRIDGE_CMD", O_STR, &cfg.cmd, 0, 0, "CMD",
+	    "start command for /bin/sh -c; {socket} is the socket path "
+	    "(default: Puma for a config.ru)" },
+	{ "upstream", "BRIDGE_UPSTREAM", O_STR, &cfg.upstream, 0, 0, "KIND",
+	    "how to talk to the app: http (HTTP/1.1 over the socket)" },
+	{ "socket", "BRIDGE_SOCKET", O_STR, &cfg.socket, 0, 0, "PATH",
+	    "the app's Unix socket (/tmp/bridge/app.sock)" },
+	{ "log-prefix", "BRIDGE_LOG_PREFIX", O_STR, &cfg.log_prefix, 0, 0,
+	    "STR", "prefix of the app's log lines (\"Rails: \" or \"Rack: \")" },
+	{ "log-prefix-err", "BRIDGE_LOG_PREFIX_ERR", O_STR,
+	    &cfg.log_prefix_err, 0, 0, "STR",
+	    "prefix of the app's stderr lines (as --log-prefix)" },
+	{ "log-level", "BRIDGE_LOG_LEVEL", O_LEVEL, &cfg.log_level, 0, 0,
+	    "LEVEL", "debug, info, warn or error (info)" },
+	{ "ready-timeout", "BRIDGE_READY_TIMEOUT", O_DURATION,
+	    &cfg.ready_timeout_ms, 10, 900000, "TIME",
+	    "how long the app may take to accept on its socket (10s)" },
+	{ "timeout", "BRIDGE_TIMEOUT", O_DURATION, &cfg.timeout_ms, 10,
+	    900000, "TIME", "per-request budget outside Lambda (30s)" },
+	{ "stop-grace", "BRIDGE_STOP_GRACE", O_DURATION, &cfg.stop_grace_ms,
+	    0, 60000, "TIME", "SIGTERM to SIGKILL delay when stopping (2s)" },
+	{ "base-path", "BRIDGE_BASE_PATH", O_STR, &cfg.base_path, 0, 0, "PATH",
+	    "path prefix moved from PATH_INFO into SCRIPT_NAME (e.g. /api)" },
+	{ "max-body", "BRIDGE_MAX_BODY", O_SIZE, &cfg.max_body, 1024,
+	    1LL << 30, "SIZE", "largest request body once decoded (6m)" },
+	{ "gzip-ratio", "BRIDGE_GZIP_RATIO", O_UINT, &cfg.gzip_ratio, 0,
+	    100000, "N", "inflation ratio past 1 MiB treated as a bomb (100)" },
+	{ "compress", "BRIDGE_COMPRESS", O_COMPRESS, &cfg.compress, 0, 0,
+	    "WHEN", "gzip responses: auto (not for API Gateway 1.0), on, off" },
+	{ "pretty", NULL, O_FLAG, &cfg.pretty, 0, 1, NULL,
+	    "replay: indent each response instead of one line per event" },
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+int
+config_duration(const char *s, long long lo, long long hi, int *out)
+{
+	char *end;
+	long long v, mult = 1000;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || end == s || v < 0)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		mult = 1;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		mult = 1000;
+	else if (strcmp(end, "m") == 0)
+		mult = 60000;
+	else
+		return -1;
+	if (v > hi / mult + 1)
+		return -1;
+	v *= mult;
+	if (v < lo || v > hi)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+int
+config_size(const char *s, size_t lo, size_t hi, size_t *out)
+{
+	char *end;
+	unsigned long long v, mult = 1;
+
+	errno = 0;
+	if (*s == '-')
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		mult = 1024ULL, end++;
+	else if (*end == 'm' || *end == 'M')
+		mult = 1024ULL * 1024, end++;
+	else if (*end == 'g' || *end == 'G')
+		mult = 1024ULL * 1024 * 1024, end++;
+	if (*end || v > hi / mult)
+		return -1;
+	v *= mult;
+	if (v < lo || v > hi)
+		return -1;
+	*out = (size_t)v;
+	return 0;
+}
+
+static int
+set_opt(const struct opt *o, const char *v, const char *from)
+{
+	size_t sz;
+	int d;
+
+	switch (o->kind) {
+	case O_STR:
+		*(const char **)o->dst = v;
+		return 0;
+	case O_FLAG:
+		if (!v || strcmp(v, "1") == 0 || strcmp(v, "true") == 0 ||
+		    strcmp(v, "yes") == 0) {
+			*(int *)o->dst = 1;
+			return 0;
+		}
+		if (strcmp(v, "0") == 0 || strcmp(v, "false") == 0 ||
+		    strcmp(v, "no") == 0) {
+			*(int *)o->dst = 0;
+			return 0;
+		}
+		break;
+	case O_DURATION:
+		if (config_duration(v, o->lo, o->hi, &d) == 0) {
+			*(int *)o->dst = d;
+			return 0;
+		}
+		break;
+	case O_SIZE:
+		if (config_size(v, (size_t)o->lo, (size_t)o->hi, &sz) == 0) {
+			*(size_t *)o->dst = sz;
+			return 0;
+		}
+		break;
+	case O_UINT:
+		if (config_size(v, (size_t)o->lo, (size_t)o->hi, &sz) == 0 &&
+		    strspn(v, "0123456789") == strlen(v)) {
+			*(unsigned *)o->dst = (unsigned)sz;
+			return 0;
+		}
+		break;
+	case O_LEVEL:
+		d = log_parse_level(v);
+		if (d >= 0) {
+			*(int *)o->dst = d;
+			return 0;
+		}
+		break;
+	case O_COMPRESS:
+		if (strcmp(v, "auto") == 0 || strcmp(v, "on") == 0 ||
+		    strcmp(v, "off") == 0) {
+			*(enum compress *)o->dst = v[1] == 'u' ? COMPRESS_AUTO :
+			    v[1] == 'n'			       ? COMPRESS_ON :
+								 COMPRESS_OFF;
+			return 0;
+		}
+		break;
+	}
+	fprintf(stderr, "bridge: invalid value for %s: %s\n", from,
+	    v ? v : "(none)");
+	return -1;
+}
+
+static void
+defaults(void)
+{
+	const char *root = getenv("LAMBDA_TASK_ROOT");
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.app = root && *root ? root : ".";
+	cfg.stage = "/tmp/bridge/app";
+	cfg.socket = "/tmp/bridge/app.sock";
+	cfg.upstream = "http";
+	cfg.log_level = LOG_INFO;
+	cfg.ready_timeout_ms = BRIDGE_READY_TIMEOUT_MS;
+	cfg.timeout_ms = BRIDGE_TIMEOUT_MS;
+	cfg.stop_grace_ms = BRIDGE_STOP_GRACE_MS;
+	cfg.base_path = "";
+	cfg.max_body = BRIDGE_MAX_BODY;
+	cfg.gzip_ratio = BRIDGE_GZIP_RATIO;
+	cfg.compress = COMPRESS_AUTO;
+}
+
+static int
+from_env(void)
+{
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++) {
+		if (!opts[i].env)
+			continue;
+		v = getenv(opts[i].env);
+		if (v && *v && set_opt(&opts[i], v, opts[i].env) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static const struct opt *
+find_opt(const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (strlen(opts[i].name) == n &&
+		    strncmp(opts[i].name, name, n) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static int
+set_mode(const char *word)
+{
+	static const struct {
+		const char *name;
+		enum mode mode;
+	} modes[] = { { "lambda", MODE_LAMBDA }, { "fcgi", MODE_FCGI },
+		{ "cgi", MODE_CGI }, { "replay", MODE_REPLAY },
+		{ "prewarm", MODE_PREWARM } };
+	size_t i;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(word, modes[i].name) == 0) {
+			cfg.mode = modes[i].mode;
+			return 0;
+		}
+	}
+	fprintf(stderr, "bridge: unknown mode: %s (try --help)\n", word);
+	return -1;
+}
+
+/* One "--name[=value]" at argv[*i]; may consume the next argument. */
+static int
+long_opt(int argc, char **argv, int *i)
+{
+	const char *a = argv[*i] + 2, *eq = strchr(a, '=');
+	const struct opt *o = find_opt(a, eq ? (size_t)(eq - a) : strlen(a));
+
+	if (!o) {
+		fprintf(stderr, "bridge: unknown option: %s (try --help)\n",
+		    argv[*i]);
+		return -1;
+	}
+	if (o->kind == O_FLAG)
+		return set_opt(o, eq ? eq + 1 : NULL, argv[*i]);
+	if (eq)
+		return set_opt(o, eq + 1, argv[*i]);
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "bridge: option --%s needs a value\n",
+		    o->name);
+		return -1;
+	}
+	(*i)++;
+	return set_opt(o, argv[*i], argv[*i - 1]);
+}
+
+static int
+check(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+	const char *bp = cfg.base_path;
+
+	base = base ? base + 1 : argv0;
+	if (cfg.mode == MODE_NONE) {
+		if (getenv("AWS_LAMBDA_RUNTIME_API") ||
+		    strcmp(base, "bootstrap") == 0) {
+			cfg.mode = MODE_LAMBDA;
+		} else {
+			fprintf(stderr, "bridge: no mode given (try --help)\n");
+			return -1;
+		}
+	}
+	if (strcmp(bp, "/") == 0)
+		cfg.base_path = "";
+	else if (*bp && (bp[0] != '/' || bp[strlen(bp) - 1] == '/' ||
+			    strspn(bp, "abcdefghijklmnopqrstuvwxyz"
+				       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				       "-._~!$&'()*+,;=:@/%") != strlen(bp))) {
+		fprintf(stderr, "bridge: invalid base path: %s (want /a/b)\n",
+		    bp);
+		return -1;
+	}
+	if (strcmp(cfg.upstream, "http") != 0) {
+		fprintf(stderr, "bridge: unsupported upstream: %s (this "
+				"version speaks http)\n",
+		    cfg.upstream);
+		return -1;
+	}
+	if (cfg.mode == MODE_REPLAY && cfg.nfiles == 0) {
+		fprintf(stderr, "bridge: replay needs at least one FILE\n");
+		return -1;
+	}
+	return 0;
+}
+
+int
+config_load(int argc, char **argv)
+{
+	int i, positional = 0;
+
+	defaults();
+	if (from_env() < 0)
+		return -1;
+	cfg.files = calloc((size_t)argc + 1, sizeof(char *));
+	if (!cfg.files)
+		return -1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!positional && strcmp(a, "--") == 0) {
+			positional = 1;
+		} else if (!positional &&
+		    (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+			config_usage();
+			return 1;
+		} else if (!positional && strcmp(a, "--version") == 0) {
+			printf("bridge %s\n", BRIDGE_VERSION);
+			return 1;
+		} else if (!positional && a[0] == '-' && a[1] == '-') {
+			if (long_opt(argc, argv, &i) < 0)
+				return -1;
+		} else if (!positional && a[0] == '-' && a[1] != '\0') {
+			fprintf(stderr, "bridge: unknown option: %s\n", a);
+			return -1;
+		} else if (cfg.mode == MODE_NONE) {
+			if (set_mode(a) < 0)
+				return -1;
+		} else {
+			cfg.files[cfg.nfiles++] = argv[i];
+		}
+	}
+	return check(argv[0]);
+}
+
+void
+config_usage(void)
+{
+	size_t i;
+	char left[64];
+
+	printf("usage: bridge [OPTIONS] MODE [FILE...]\n\n"
+	       "modes:\n"
+	       "  replay FILE...  send captured events (.json, a directory of "
+	       "them, .jsonl, or -)\n"
+	       "                  to the app; print one Lambda response JSON "
+	       "per line\n\n"
+	       "options (each also an environment variable; the option "
+	       "wins):\n");
+	for (i = 0; i < NOPTS; i++) {
+		snprintf(left, sizeof(left), "--%s%s%s", opts[i].name,
+		    opts[i].arg ? " " : "", opts[i].arg ? opts[i].arg : "");
+		printf("  %-24s %s%s%s\n", left, opts[i].help,
+		    opts[i].env ? "; " : "", opts[i].env ? opts[i].env : "");
+	}
+	printf("\nexit status: 0 ok, %d usage, %d system failure, 128+N when "
+	       "the app died of signal N\n",
+	    EXIT_USAGE, EXIT_SYSTEM);
+}

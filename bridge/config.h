@@ -1,0 +1,56 @@
+/*
+ * config - command line and BRIDGE_* environment into one struct config
+ * (a process-wide singleton, STYLE N6). Every option is also an
+ * environment variable; the option wins. Numbers are parsed with bounds
+ * and no trailing garbage (B8).
+ */
+#ifndef BRIDGE_CONFIG_H
+#define BRIDGE_CONFIG_H
+
+#include <stddef.h>
+
+enum mode { MODE_NONE, MODE_LAMBDA, MODE_FCGI, MODE_CGI, MODE_REPLAY,
+	MODE_PREWARM };
+enum compress { COMPRESS_AUTO, COMPRESS_ON, COMPRESS_OFF };
+
+struct config {
+	enum mode mode;
+	const char *app;
+	const char *stage;
+	int no_stage;
+	const char *cmd; /* as given; NULL: detected */
+	const char *upstream;
+	const char *socket;
+	const char *log_prefix;     /* NULL: detected */
+	const char *log_prefix_err; /* NULL: same as log_prefix */
+	int log_level;
+	int ready_timeout_ms;
+	int timeout_ms;
+	int stop_grace_ms;
+	const char *base_path;
+	size_t max_body;
+	unsigned gzip_ratio;
+	enum compress compress;
+	const char *stage_exclude;
+	int pretty;
+	char **files; /* replay inputs */
+	int nfiles;
+};
+
+extern struct config cfg;
+
+/*
+ * Fill cfg from the environment and argv. Returns 0; 1 when --help or
+ * --version was handled (exit 0); -1 after printing a usage error.
+ */
+int config_load(int argc, char **argv);
+
+/* Print the usage text to fd 1. */
+void config_usage(void);
+
+/* "250ms", "10s", "2m", "10" (seconds) -> ms, within [lo, hi]. */
+int config_duration(const char *s, long long lo, long long hi, int *out);
+/* "512", "64k", "6m", "1g" (KiB/MiB/GiB) -> bytes, within [lo, hi]. */
+int config_size(const char *s, size_t lo, size_t hi, size_t *out);
+
+#endif

@@ -1,0 +1,262 @@
+/*
+ * core - app start/stop orchestration and the per-request pipeline
+ * (policy step, upstream, log flush) shared by the front ends.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../sockets/alloc.h"
+#include "../sockets/io.h"
+#include "bridge.h"
+#include "config.h"
+#include "core.h"
+#include "log.h"
+#include "sig.h"
+#include "stage.h"
+
+static int
+file_exists(const char *dir, const char *name)
+{
+	struct stat sb;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &sb) == 0;
+}
+
+/* A Rails app: config/application.rb, or a config.ru that boots Rails. */
+static int
+is_rails(const char *dir)
+{
+	char path[4096], text[16384];
+	ssize_t n;
+	int fd;
+
+	if (file_exists(dir, "config/application.rb"))
+		return 1;
+	snprintf(path, sizeof(path), "%s/config.ru", dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = fd_read(fd, text, sizeof(text) - 1);
+	fd_close(&fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	return strstr(text, "Rails.application") || strstr(text, "\"rails\"") ||
+	    strstr(text, "'rails'") || strstr(text, "rails/all");
+}
+
+/* {socket} replaced by the socket path, everywhere in cmd. */
+static char *
+substitute(const char *cmd, const char *socket)
+{
+	struct buf b = BUF_INIT;
+	const char *p;
+
+	buf_init(&b, strlen(cmd) * 2 + strlen(socket) * 16 + 64);
+	for (p = strstr(cmd, "{socket}"); p; p = strstr(cmd, "{socket}")) {
+		buf_add(&b, cmd, (size_t)(p - cmd));
+		buf_addstr(&b, socket);
+		cmd = p + 8;
+	}
+	buf_addstr(&b, cmd);
+	return buf_detach(&b, NULL);
+}
+
+/* Puma on the socket for a Rack app; through Bundler when it has a
+ * Gemfile. */
+static const char *
+default_cmd(const char *app)
+{
+	if (!file_exists(app, "config.ru"))
+		return NULL;
+	if (file_exists(app, "Gemfile"))
+		return "exec bundle exec puma --bind 'unix://{socket}' "
+		       "config.ru";
+	return "exec puma --bind 'unix://{socket}' config.ru";
+}
+
+static int
+check_socket_path(const char *s)
+{
+	if (s[0] == '/' && strlen(s) <= 107 &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789._-/") == strlen(s))
+		return 0;
+	log_fatal("invalid socket path %s: it must be absolute, at most 107 "
+		  "bytes, of letters, digits and ._-/",
+	    s);
+	return -1;
+}
+
+static int
+prepare(struct core *c)
+{
+	const char *cmd = cfg.cmd ? cfg.cmd : default_cmd(cfg.app);
+	char *parent, *slash;
+
+	if (!cmd) {
+		log_fatal("no --cmd given and no config.ru in %s to start "
+			  "Puma for",
+		    cfg.app);
+		return -1;
+	}
+	if (check_socket_path(cfg.socket) < 0)
+		return -1;
+	c->cmd = substitute(cmd, cfg.socket);
+	parent = xstrdup(cfg.socket);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		stage_mkdirs(parent, 0700);
+	}
+	free(parent);
+	if (!cfg.log_prefix)
+		c->prefix = xstrdup(is_rails(cfg.app) ? "Rails: " : "Rack: ");
+	return 0;
+}
+
+int
+core_start(struct core *c)
+{
+	struct stage_opts so;
+	struct stage_stats st;
+
+	memset(c, 0, sizeof(*c));
+	c->child = (struct child)CHILD_INIT;
+	c->http.idle_fd = -1;
+	c->sigfd = sig_init();
+	if (c->sigfd < 0) {
+		log_fatal("unable to set up signals: %s", strerror(errno));
+		return -1;
+	}
+	child_watch_signals(&c->child, &c->loop, c->sigfd);
+	if (prepare(c) < 0)
+		return -1;
+	if (cfg.no_stage) {
+		c->dir = realpath(cfg.app, NULL);
+		if (!c->dir) {
+			log_fatal("app directory %s: %s", cfg.app,
+			    strerror(errno));
+			return -1;
+		}
+	} else {
+		so.src = cfg.app;
+		so.dst = cfg.stage;
+		so.exclude = cfg.stage_exclude;
+		if (stage_run(&so, &st) < 0)
+			return -1;
+		c->dir = xstrdup(cfg.stage);
+	}
+	c->child.cmd = c->cmd;
+	c->child.dir = c->dir;
+	c->child.socket = cfg.socket;
+	c->child.prefix_out = cfg.log_prefix ? cfg.log_prefix : c->prefix;
+	c->child.prefix_err =
+	    cfg.log_prefix_err ? cfg.log_prefix_err : c->child.prefix_out;
+	c->child.ready_timeout_ms = cfg.ready_timeout_ms;
+	c->child.stop_grace_ms = cfg.stop_grace_ms;
+	upstream_http_init(&c->http, &c->loop, cfg.socket);
+	c->http.abort = &c->child.stop_sig;
+	if (child_spawn(&c->child) < 0 || child_wait_ready(&c->child) < 0)
+		return -1;
+	return 0;
+}
+
+void
+core_serve(struct core *c, struct request *req, struct reply *rep)
+{
+	if (request_prepare(req, cfg.gzip_ratio) < 0) {
+		log_msg(LOG_INFO, req->kind_log ? req->kind_log : "bad_request",
+		    "req=%s status=%d %s", req->request_id, req->status,
+		    req->why);
+		reply_error(rep, req->status, req->why);
+		return;
+	}
+	if (c->child.state != CHILD_READY) {
+		log_msg(LOG_ERROR, "child_down", "req=%s status=502",
+		    req->request_id);
+		reply_error(rep, 502, NULL);
+		return;
+	}
+	upstream_http_forward(&c->http, req, rep, req->deadline_ms);
+	/* this request's log lines come before its completion */
+	linemux_pump(&c->child.mux);
+	linemux_flush(&c->child.mux);
+	c->served++;
+}
+
+void
+core_lambda_opts(const struct request *req, struct lambda_opts *o)
+{
+	struct buf ae = BUF_INIT;
+
+	memset(o, 0, sizeof(*o));
+	o->kind = req->kind;
+	o->multi = req->multi;
+	o->head = strcmp(req->method, "HEAD") == 0;
+	buf_init(&ae, 65536);
+	if (request_header(req, "accept-encoding", &ae))
+		o->accept_gzip = reply_accepts_gzip(ae.p, ae.len);
+	buf_release(&ae);
+	/* a REST API shows base64 as text unless binaryMediaTypes is set,
+	 * so auto leaves payload 1.0 alone (EVENTS 3.4) */
+	o->compress = cfg.compress == COMPRESS_ON ||
+	    (cfg.compress == COMPRESS_AUTO && req->kind != REQ_V1);
+	o->max = req->kind == REQ_ALB ? BRIDGE_MAX_RESPONSE_ALB :
+					BRIDGE_MAX_RESPONSE;
+}
+
+void
+core_request_id(char out[37])
+{
+	unsigned char r[16];
+	size_t i, j = 0;
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		long long t = clock_ms() ^ (long long)getpid() << 32;
+
+		for (i = 0; i < sizeof(r); i++)
+			r[i] = (unsigned char)(t >> (i % 8 * 8)) ^ (unsigned char)i;
+	}
+	r[6] = (r[6] & 0x0f) | 0x40;
+	r[8] = (r[8] & 0x3f) | 0x80;
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[j++] = '-';
+		out[j++] = "0123456789abcdef"[r[i] >> 4];
+		out[j++] = "0123456789abcdef"[r[i] & 15];
+	}
+	out[j] = '\0';
+}
+
+int
+core_stop(struct core *c)
+{
+	int code = 0, st = c->child.wstatus;
+	int crashed = c->child.crashed;
+
+	child_stop(&c->child);
+	child_release(&c->child);
+	upstream_http_release(&c->http);
+	if (c->sigfd >= 0)
+		fd_close(&c->sigfd);
+	loop_release(&c->loop);
+	free(c->dir);
+	free(c->cmd);
+	free(c->prefix);
+	if (crashed && WIFSIGNALED(st))
+		code = 128 + WTERMSIG(st);
+	else if (crashed)
+		code = EXIT_SYSTEM;
+	return code;
+}

@@ -1,0 +1,234 @@
+/*
+ * linemux - prefixing line multiplexer for the app's two pipes. Memory is
+ * bounded: one partial line per stream (BRIDGE_LOG_LINE) and the tail.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../sockets/alloc.h"
+#include "../sockets/io.h"
+#include "bridge.h"
+#include "linemux.h"
+#include "log.h"
+
+static void
+keep_tail(struct linemux *m, const char *line, size_t n)
+{
+	free(m->tail[m->tail_next]);
+	m->tail[m->tail_next] = xmemdup(line, n);
+	m->tail_next = (m->tail_next + 1) % LINEMUX_TAIL;
+	if (m->tail_n < LINEMUX_TAIL)
+		m->tail_n++;
+}
+
+/* One output line: prefix, the escaped bytes, maybe the cut mark. */
+static void
+emit(struct linemux *m, int i, const char *p, size_t n, int cut)
+{
+	struct linemux_stream *s = &m->s[i];
+
+	buf_reset(&m->out);
+	buf_addstr(&m->out, s->prefix);
+	log_escape(&m->out, p, n);
+	if (cut)
+		buf_add(&m->out, "[+]", 3);
+	if (s->is_err)
+		keep_tail(m, p, n);
+	if (m->emit)
+		m->emit(m->emit_arg, m->out.p, m->out.len);
+	else
+		log_write(m->out.p, m->out.len);
+}
+
+void
+linemux_feed(struct linemux *m, int i, const char *p, size_t n)
+{
+	struct linemux_stream *s = &m->s[i];
+	const char *nl;
+	size_t k, room;
+
+	while (n > 0) {
+		nl = memchr(p, '\n', n);
+		k = nl ? (size_t)(nl - p) : n;
+		room = BRIDGE_LOG_LINE - s->part.len;
+		if (k > room) {
+			/* the line outgrows the limit: emit a cut piece */
+			buf_add(&s->part, p, room);
+			emit(m, i, s->part.p, s->part.len, 1);
+			buf_reset(&s->part);
+			p += room;
+			n -= room;
+			continue;
+		}
+		if (!nl) {
+			buf_add(&s->part, p, n);
+			return;
+		}
+		if (s->part.len) {
+			buf_add(&s->part, p, k);
+			emit(m, i, s->part.p, s->part.len, 0);
+			buf_reset(&s->part);
+		} else {
+			emit(m, i, p, k, 0);
+		}
+		p += k + 1;
+		n -= k + 1;
+	}
+}
+
+void
+linemux_flush(struct linemux *m)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (m->s[i].part.len) {
+			emit(m, i, m->s[i].part.p, m->s[i].part.len, 0);
+			buf_reset(&m->s[i].part);
+		}
+	}
+}
+
+static void
+stream_close(struct linemux *m, int i)
+{
+	if (m->s[i].fd >= 0) {
+		if (m->loop)
+			loop_del(m->loop, m->s[i].fd);
+		fd_close(&m->s[i].fd);
+	}
+	if (m->s[i].part.len) {
+		emit(m, i, m->s[i].part.p, m->s[i].part.len, 0);
+		buf_reset(&m->s[i].part);
+	}
+}
+
+/* Read what the pipe has now; 1 at EOF or error, else 0. */
+static int
+stream_read(struct linemux *m, int i)
+{
+	char chunk[65536];
+	ssize_t r;
+	int rounds;
+
+	/* bounded rounds, so one chatty stream cannot starve the loop */
+	for (rounds = 0; rounds < 16; rounds++) {
+		r = fd_read(m->s[i].fd, chunk, sizeof(chunk));
+		switch (io_classify(r)) {
+		case IO_DATA:
+			linemux_feed(m, i, chunk, (size_t)r);
+			break;
+		case IO_AGAIN:
+			return 0;
+		case IO_EOF:
+		case IO_ERR:
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void
+on_pipe(void *arg, int fd, int revents)
+{
+	struct linemux *m = arg;
+	int i = m->s[0].fd == fd ? 0 : 1;
+
+	(void)revents;
+	if (stream_read(m, i))
+		stream_close(m, i);
+}
+
+void
+linemux_pump(struct linemux *m)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (m->s[i].fd >= 0 && stream_read(m, i))
+			stream_close(m, i);
+}
+
+void
+linemux_init(struct linemux *m, struct loop *l, int out_fd, int err_fd,
+    const char *out_prefix, const char *err_prefix)
+{
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	m->loop = l;
+	m->s[0].fd = out_fd;
+	m->s[1].fd = err_fd;
+	m->s[0].prefix = out_prefix;
+	m->s[1].prefix = err_prefix;
+	m->s[1].is_err = 1;
+	buf_init(&m->out, 4 * BRIDGE_LOG_LINE + 256);
+	for (i = 0; i < 2; i++) {
+		buf_init(&m->s[i].part, BRIDGE_LOG_LINE);
+		if (m->s[i].fd < 0)
+			continue;
+		fd_nonblock(m->s[i].fd, 1);
+		if (l)
+			loop_add(l, m->s[i].fd, POLLIN, on_pipe, m);
+	}
+}
+
+void
+linemux_drain(struct linemux *m, int timeout_ms)
+{
+	struct pollfd pfd[2];
+	long long end = clock_ms() + timeout_ms, left;
+	int i, n;
+
+	for (;;) {
+		n = 0;
+		for (i = 0; i < 2; i++) {
+			if (m->s[i].fd < 0)
+				continue;
+			pfd[n].fd = m->s[i].fd;
+			pfd[n].events = POLLIN;
+			n++;
+		}
+		left = end - clock_ms();
+		if (n == 0 || left <= 0 || poll(pfd, (nfds_t)n, (int)left) <= 0)
+			break;
+		for (i = 0; i < n; i++) {
+			int k = m->s[0].fd == pfd[i].fd ? 0 : 1;
+
+			if (pfd[i].revents && stream_read(m, k))
+				stream_close(m, k);
+		}
+	}
+	stream_close(m, 0);
+	stream_close(m, 1);
+}
+
+void
+linemux_tail(const struct linemux *m, struct buf *out)
+{
+	size_t i, k;
+
+	buf_reset(out);
+	for (i = 0; i < m->tail_n; i++) {
+		k = (m->tail_next + LINEMUX_TAIL - m->tail_n + i) % LINEMUX_TAIL;
+		buf_addstr(out, m->tail[k]);
+		buf_addch(out, '\n');
+	}
+}
+
+void
+linemux_release(struct linemux *m)
+{
+	int i;
+
+	stream_close(m, 0);
+	stream_close(m, 1);
+	for (i = 0; i < 2; i++)
+		buf_release(&m->s[i].part);
+	for (i = 0; i < LINEMUX_TAIL; i++) {
+		free(m->tail[i]);
+		m->tail[i] = NULL;
+	}
+	m->tail_n = m->tail_next = 0;
+	buf_release(&m->out);
+}

@@ -1,0 +1,70 @@
+/*
+ * linemux - the app's stdout and stderr, two non-blocking pipes read in
+ * the poll loop, turned into whole log lines with a prefix (s6-log
+ * getchunk/linelimit). Partial lines wait for their end; a line longer
+ * than BRIDGE_LOG_LINE is cut into pieces, each but the last marked with
+ * a trailing "[+]" (B9, R78); control bytes are escaped (R77). The last
+ * LINEMUX_TAIL stderr lines are kept for error reports.
+ */
+#ifndef BRIDGE_LINEMUX_H
+#define BRIDGE_LINEMUX_H
+
+#include <stddef.h>
+
+#include "../sockets/buf.h"
+#include "loop.h"
+
+#define LINEMUX_TAIL 20
+
+/* Where finished lines go: (arg, prefixed line, length). */
+typedef void linemux_emit_fn(void *arg, const char *line, size_t n);
+
+struct linemux_stream {
+	int fd;             /* the read end; -1 once closed */
+	const char *prefix; /* borrowed */
+	struct buf part;    /* the unfinished line */
+	int is_err;
+};
+
+struct linemux {
+	struct linemux_stream s[2]; /* stdout, stderr */
+	struct loop *loop;
+	linemux_emit_fn *emit; /* NULL: log_write */
+	void *emit_arg;
+	char *tail[LINEMUX_TAIL]; /* ring of recent stderr lines */
+	size_t tail_next, tail_n;
+	struct buf out; /* scratch for one output line */
+};
+
+/*
+ * Take over the read ends out_fd and err_fd (made non-blocking) and watch
+ * them in l. Prefixes are borrowed and must outlive the mux.
+ */
+void linemux_init(struct linemux *m, struct loop *l, int out_fd,
+    int err_fd, const char *out_prefix, const char *err_prefix);
+
+/*
+ * The line splitter, without I/O: feed n bytes of stream i (0 stdout,
+ * 1 stderr); every complete line is emitted.
+ */
+void linemux_feed(struct linemux *m, int i, const char *p, size_t n);
+
+/* Read whatever the pipes hold right now, without waiting. */
+void linemux_pump(struct linemux *m);
+
+/* Emit the unfinished lines of both streams as they are. */
+void linemux_flush(struct linemux *m);
+
+/*
+ * After the child exited: read what is left in the pipes for at most
+ * timeout_ms (a grandchild may hold them open: R81), flush, and close.
+ */
+void linemux_drain(struct linemux *m, int timeout_ms);
+
+/* Recent stderr lines, oldest first, each followed by '\n', into out. */
+void linemux_tail(const struct linemux *m, struct buf *out);
+
+/* Close the pipes and free everything. Idempotent. */
+void linemux_release(struct linemux *m);
+
+#endif

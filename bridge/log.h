@@ -1,0 +1,47 @@
+/*
+ * log - the bridge's one log sink. Every line (the bridge's own and the
+ * app's prefixed ones) leaves through log_write, one write(2) per line, so
+ * lines never interleave (HOSTILE R79). Values that came from outside are
+ * escaped (R77). Logs go to stderr unless log_init says otherwise.
+ */
+#ifndef BRIDGE_LOG_H
+#define BRIDGE_LOG_H
+
+#include <stddef.h>
+
+#include "../sockets/buf.h"
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+/* The sink: tests replace it to capture lines (STYLE E8). */
+typedef void log_sink_fn(void *arg, const char *line, size_t n);
+
+/* Send lines at or above min to fd (default: stderr, LOG_INFO). */
+void log_init(int fd, enum log_level min);
+void log_set_sink(log_sink_fn *fn, void *arg);
+enum log_level log_min(void);
+
+/* Parse "debug", "info", "warn", "error" (any case). -1 if unknown. */
+int log_parse_level(const char *s);
+
+/* Write one complete line; a '\n' is added. */
+void log_write(const char *line, size_t n);
+
+/* "bridge: fatal: <fmt>" - for startup failures just before exit. */
+void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "bridge level=<l> kind=<kind> <fmt>" (HOSTILE conventions). */
+void log_msg(enum log_level lvl, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Append p[0..n) to out escaped for a log line: C0 controls except TAB,
+ * DEL and invalid UTF-8 become \r, \n, \t-free \xHH forms; a backslash is
+ * doubled. Valid UTF-8 passes unchanged. Returns buf's result.
+ */
+int log_escape(struct buf *out, const char *p, size_t n);
+
+/* Length of the valid UTF-8 sequence at p (1-4), or 0 if invalid. */
+size_t utf8_seq(const unsigned char *p, size_t n);
+
+#endif

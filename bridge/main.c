@@ -1,0 +1,52 @@
+/*
+ * main - argv/env to config, then the mode. Thin (STYLE: s6-svok).
+ */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "bridge.h"
+#include "config.h"
+#include "log.h"
+#include "mode.h"
+
+/* fds 0-2 must be open before anything else is (STYLE P9). */
+static void
+sanitize_fds(void)
+{
+	int fd;
+
+	for (;;) {
+		fd = open("/dev/null", O_RDWR);
+		if (fd < 0)
+			break;
+		if (fd > 2) {
+			close(fd);
+			break;
+		}
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	int r;
+
+	sanitize_fds();
+	r = config_load(argc, argv);
+	if (r != 0)
+		return r > 0 ? 0 : EXIT_USAGE;
+	log_init(2, (enum log_level)cfg.log_level);
+	switch (cfg.mode) {
+	case MODE_REPLAY:
+		return mode_replay();
+	case MODE_LAMBDA:
+	case MODE_FCGI:
+	case MODE_CGI:
+	case MODE_PREWARM:
+	case MODE_NONE:
+		break;
+	}
+	log_fatal("this mode is not available in bridge %s yet; see README",
+	    BRIDGE_VERSION);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,9 @@
+/*
+ * mode - the front ends' entry points. Each returns the process exit code.
+ */
+#ifndef BRIDGE_MODE_H
+#define BRIDGE_MODE_H
+
+int mode_replay(void);
+
+#endif

@@ -1,0 +1,617 @@
+/*
+ * reply - the app's answer and its Lambda JSON rendering (json-c). The
+ * rules: EVENTS.md section 4, rules 9 and 10; HOSTILE R21, R61, R67.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/json.h>
+
+#include "../sockets/alloc.h"
+#include "../sockets/http1.h"
+#include "b64.h"
+#include "bridge.h"
+#include "gzip.h"
+#include "log.h"
+#include "reply.h"
+
+/* Never copied into Lambda JSON: framing and hop-by-hop fields that the
+ * front door recomputes or that mean nothing past one hop. */
+static const char *const hop_names[] = { "connection", "keep-alive",
+	"transfer-encoding", "te", "trailer", "upgrade", "proxy-connection",
+	"content-length", NULL };
+
+void
+reply_init(struct reply *rep, size_t max_body)
+{
+	memset(rep, 0, sizeof(*rep));
+	rep->status = 200;
+	buf_init(&rep->body, max_body);
+}
+
+static void
+reply_clear_headers(struct reply *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nhdr; i++) {
+		free(rep->hdr[i].name);
+		free(rep->hdr[i].value);
+	}
+	rep->nhdr = 0;
+}
+
+void
+reply_release(struct reply *rep)
+{
+	reply_clear_headers(rep);
+	free(rep->hdr);
+	rep->hdr = NULL;
+	rep->hdr_cap = 0;
+	buf_release(&rep->body);
+}
+
+void
+reply_add_header(struct reply *rep, const char *name, size_t name_len,
+    const char *value, size_t value_len)
+{
+	struct header *h;
+
+	if (rep->nhdr == rep->hdr_cap) {
+		rep->hdr_cap = rep->hdr_cap ? rep->hdr_cap * 2 : 16;
+		rep->hdr = xrealloc(rep->hdr, rep->hdr_cap * sizeof(*h));
+	}
+	h = &rep->hdr[rep->nhdr++];
+	h->name = xmemdup(name, name_len);
+	h->name_len = name_len;
+	h->value = xmemdup(value, value_len);
+	h->value_len = value_len;
+}
+
+static int
+hname_is(const struct header *h, const char *name)
+{
+	return strlen(name) == h->name_len &&
+	    strncasecmp(h->name, name, h->name_len) == 0;
+}
+
+void
+reply_del_header(struct reply *rep, const char *name)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < rep->nhdr; i++) {
+		if (hname_is(&rep->hdr[i], name)) {
+			free(rep->hdr[i].name);
+			free(rep->hdr[i].value);
+		} else {
+			rep->hdr[j++] = rep->hdr[i];
+		}
+	}
+	rep->nhdr = j;
+}
+
+const char *
+reply_header(const struct reply *rep, const char *name, size_t *len)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nhdr; i++) {
+		if (hname_is(&rep->hdr[i], name)) {
+			if (len)
+				*len = rep->hdr[i].value_len;
+			return rep->hdr[i].value;
+		}
+	}
+	return NULL;
+}
+
+void
+reply_error(struct reply *rep, int status, const char *why)
+{
+	static const char ct[] = "text/plain; charset=utf-8";
+
+	reply_clear_headers(rep);
+	buf_reset(&rep->body);
+	rep->status = status;
+	rep->from_bridge = 1;
+	reply_add_header(rep, "Content-Type", 12, ct, sizeof(ct) - 1);
+	if (status < 500 && why)
+		buf_printf(&rep->body, "%d %s: %s\n", status,
+		    http1_reason(status), why);
+	else
+		buf_printf(&rep->body, "%d %s\n", status, http1_reason(status));
+}
+
+int
+utf8_valid(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i = 0, k;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = utf8_seq(s + i, n - i);
+		if (!k)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+/* The media type of a Content-Type value, lower-cased, into t. */
+static void
+media_type(const char *ct, size_t n, char *t, size_t tsize)
+{
+	size_t i = 0, j = 0;
+
+	while (i < n && (ct[i] == ' ' || ct[i] == '\t'))
+		i++;
+	for (; i < n && ct[i] != ';' && ct[i] != ' ' && j + 1 < tsize; i++)
+		t[j++] = (char)tolower((unsigned char)ct[i]);
+	t[j] = '\0';
+}
+
+static int
+ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+int
+reply_is_text_type(const char *ct, size_t n)
+{
+	static const char *const text[] = { "application/json",
+		"application/javascript", "application/ecmascript",
+		"application/x-javascript", "application/xml",
+		"application/x-www-form-urlencoded", "application/yaml",
+		"application/x-yaml", "application/graphql",
+		"application/x-ndjson", NULL };
+	char t[128];
+	size_t i;
+
+	media_type(ct, n, t, sizeof(t));
+	if (strncmp(t, "text/", 5) == 0 || ends_with(t, "+json") ||
+	    ends_with(t, "+xml") || ends_with(t, "+yaml"))
+		return 1;
+	for (i = 0; text[i]; i++)
+		if (strcmp(t, text[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* q-value of one Accept-Encoding element: "gzip;q=0.5" -> 500. */
+static int
+qvalue(const char *p, size_t n)
+{
+	const char *q;
+	int v = 0, scale = 1000;
+
+	q = memchr(p, ';', n);
+	if (!q)
+		return 1000;
+	for (q++; q < p + n && (*q == ' ' || *q == '\t'); q++)
+		;
+	if (q + 2 > p + n || (q[0] != 'q' && q[0] != 'Q') || q[1] != '=')
+		return 1000;
+	q += 2;
+	if (q < p + n && *q == '1')
+		return 1000;
+	for (q++; q < p + n && *q == '.'; q++)
+		;
+	for (; q < p + n && *q >= '0' && *q <= '9' && scale > 1; q++) {
+		scale /= 10;
+		v += (*q - '0') * scale;
+	}
+	return v;
+}
+
+int
+reply_accepts_gzip(const char *v, size_t n)
+{
+	size_t i = 0, j, k;
+	int gzip = -1, star = -1;
+
+	while (i < n) {
+		while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+			i++;
+		for (j = i; j < n && v[j] != ','; j++)
+			;
+		for (k = i; k < j && v[k] != ';' && v[k] != ' '; k++)
+			;
+		if ((k - i == 4 && strncasecmp(v + i, "gzip", 4) == 0) ||
+		    (k - i == 6 && strncasecmp(v + i, "x-gzip", 6) == 0))
+			gzip = qvalue(v + i, j - i);
+		else if (k - i == 1 && v[i] == '*')
+			star = qvalue(v + i, j - i);
+		i = j;
+	}
+	return gzip >= 0 ? gzip > 0 : star > 0;
+}
+
+/* A JSON string from header bytes: invalid UTF-8 is read as Latin-1. */
+static struct json_object *
+json_text(const char *p, size_t n)
+{
+	struct buf b = BUF_INIT;
+	struct json_object *o;
+	size_t i;
+
+	if (utf8_valid(p, n))
+		return json_object_new_string_len(p, (int)n);
+	buf_init(&b, n * 2 + 1);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c < 0x80) {
+			buf_addch(&b, c);
+		} else {
+			buf_addch(&b, 0xc0 | c >> 6);
+			buf_addch(&b, 0x80 | (c & 0x3f));
+		}
+	}
+	o = json_object_new_string_len(b.p, (int)b.len);
+	buf_release(&b);
+	return o;
+}
+
+static int
+is_hop(const struct header *h)
+{
+	size_t i;
+
+	for (i = 0; hop_names[i]; i++)
+		if (hname_is(h, hop_names[i]))
+			return 1;
+	return 0;
+}
+
+/* Index of the first header with the same name as header i. */
+static size_t
+first_of(const struct reply *rep, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (rep->hdr[j].name_len == rep->hdr[i].name_len &&
+		    strncasecmp(rep->hdr[j].name, rep->hdr[i].name,
+			rep->hdr[i].name_len) == 0)
+			return j;
+	return i;
+}
+
+static size_t
+count_of(const struct reply *rep, size_t i)
+{
+	size_t j, n = 0;
+
+	for (j = 0; j < rep->nhdr; j++)
+		if (first_of(rep, j) == first_of(rep, i))
+			n++;
+	return n;
+}
+
+/* Values of the header named like header i, joined with ", ". */
+static struct json_object *
+joined(const struct reply *rep, size_t i)
+{
+	struct buf b = BUF_INIT;
+	struct json_object *o;
+	size_t j, n = 0;
+
+	buf_init(&b, BRIDGE_MAX_APP_HEAD);
+	for (j = i; j < rep->nhdr; j++) {
+		if (first_of(rep, j) != i)
+			continue;
+		if (n++)
+			buf_add(&b, ", ", 2);
+		buf_add(&b, rep->hdr[j].value, rep->hdr[j].value_len);
+	}
+	o = json_text(b.p, b.len);
+	buf_release(&b);
+	return o;
+}
+
+static struct json_object *
+all_values(const struct reply *rep, size_t i)
+{
+	struct json_object *a = json_object_new_array();
+	size_t j;
+
+	for (j = i; j < rep->nhdr; j++)
+		if (first_of(rep, j) == i)
+			json_object_array_add(a,
+			    json_text(rep->hdr[j].value, rep->hdr[j].value_len));
+	return a;
+}
+
+static void
+put(struct json_object *obj, const struct header *h, struct json_object *v)
+{
+	char *name = xmemdup(h->name, h->name_len);
+
+	json_object_object_add(obj, name, v);
+	free(name);
+}
+
+/* 1.0: single headers in headers, repeated ones and every Set-Cookie in
+ * multiValueHeaders (API Gateway merges the two; EVENTS 3.1). */
+static void
+headers_v1(const struct reply *rep, struct json_object *root, int all_multi)
+{
+	struct json_object *h = json_object_new_object();
+	struct json_object *m = json_object_new_object();
+	size_t i;
+
+	for (i = 0; i < rep->nhdr; i++) {
+		const struct header *x = &rep->hdr[i];
+
+		if (is_hop(x) || first_of(rep, i) != i)
+			continue;
+		if (all_multi || count_of(rep, i) > 1 ||
+		    hname_is(x, "set-cookie"))
+			put(m, x, all_values(rep, i));
+		else
+			put(h, x, json_text(x->value, x->value_len));
+	}
+	if (!all_multi)
+		json_object_object_add(root, "headers", h);
+	else
+		json_object_put(h);
+	json_object_object_add(root, "multiValueHeaders", m);
+}
+
+/* 2.0 and Function URLs: Set-Cookie in cookies, repeats joined. */
+static void
+headers_v2(const struct reply *rep, struct json_object *root)
+{
+	struct json_object *h = json_object_new_object();
+	struct json_object *c = json_object_new_array();
+	size_t i;
+
+	for (i = 0; i < rep->nhdr; i++) {
+		const struct header *x = &rep->hdr[i];
+
+		if (is_hop(x))
+			continue;
+		if (hname_is(x, "set-cookie"))
+			json_object_array_add(c,
+			    json_text(x->value, x->value_len));
+		else if (first_of(rep, i) == i)
+			put(h, x, joined(rep, i));
+	}
+	json_object_object_add(root, "headers", h);
+	if (json_object_array_length(c))
+		json_object_object_add(root, "cookies", c);
+	else
+		json_object_put(c);
+}
+
+/*
+ * ALB without multi-value headers keeps one value per name, so each
+ * Set-Cookie gets its own spelling of the name (serverless-wsgi, mangum:
+ * EVENTS 3.3); other repeats are joined.
+ */
+static void
+headers_alb_single(const struct reply *rep, struct json_object *root)
+{
+	struct json_object *h = json_object_new_object();
+	char name[] = "set-cookie";
+	unsigned n = 0, bit, k;
+	size_t i;
+
+	for (i = 0; i < rep->nhdr; i++) {
+		const struct header *x = &rep->hdr[i];
+
+		if (is_hop(x))
+			continue;
+		if (hname_is(x, "set-cookie")) {
+			if (n == 512) /* 2^9 spellings of set-cookie */
+				continue;
+			for (k = 0, bit = 0; name[k]; k++) {
+				if (name[k] == '-')
+					continue;
+				name[k] = (char)((n >> bit++ & 1) ?
+					toupper((unsigned char)name[k]) :
+					tolower((unsigned char)name[k]));
+			}
+			n++;
+			json_object_object_add(h, name,
+			    json_text(x->value, x->value_len));
+		} else if (first_of(rep, i) == i) {
+			put(h, x, joined(rep, i));
+		}
+	}
+	json_object_object_add(root, "headers", h);
+}
+
+static int
+body_is_binary(const struct reply *rep)
+{
+	const char *ce, *ct;
+	size_t cel, ctl;
+
+	ce = reply_header(rep, "content-encoding", &cel);
+	if (ce && !(cel == 8 && strncasecmp(ce, "identity", 8) == 0))
+		return 1;
+	ct = reply_header(rep, "content-type", &ctl);
+	if (ct && !reply_is_text_type(ct, ctl))
+		return 1;
+	return !utf8_valid(rep->body.p, rep->body.len);
+}
+
+static int
+compressible(const struct reply *rep, const struct lambda_opts *o)
+{
+	const char *ct;
+	size_t n;
+
+	if (!o->accept_gzip || rep->body.len == 0 || rep->status == 206 ||
+	    reply_header(rep, "content-encoding", NULL))
+		return 0;
+	ct = reply_header(rep, "content-type", &n);
+	return ct && reply_is_text_type(ct, n);
+}
+
+/* gzip the body if it gets smaller; adjust the headers (R21). */
+static void
+compress_body(struct reply *rep)
+{
+	struct buf gz = BUF_INIT;
+	const char *etag;
+	size_t n;
+	char *weak;
+
+	buf_init(&gz, rep->body.len + 1024);
+	if (gzip_deflate(rep->body.p, rep->body.len, &gz) < 0 ||
+	    gz.len >= rep->body.len) {
+		buf_release(&gz);
+		return;
+	}
+	gz.max = rep->body.max;
+	buf_release(&rep->body);
+	rep->body = gz;
+	reply_add_header(rep, "Content-Encoding", 16, "gzip", 4);
+	reply_add_header(rep, "Vary", 4, "Accept-Encoding", 15);
+	/* the compressed bytes are a different representation */
+	etag = reply_header(rep, "etag", &n);
+	if (etag && n > 0 && etag[0] == '"') {
+		weak = xmalloc(n + 3);
+		memcpy(weak, "W/", 2);
+		memcpy(weak + 2, etag, n);
+		reply_del_header(rep, "etag");
+		reply_add_header(rep, "ETag", 4, weak, n + 2);
+		free(weak);
+	}
+}
+
+/* Render into out; -1 when even out's own cap was too small. */
+static int
+render(const struct reply *rep, const struct lambda_opts *o, struct buf *out)
+{
+	struct json_object *root = json_object_new_object();
+	struct buf enc = BUF_INIT;
+	const char *s;
+	size_t len;
+	char desc[64];
+	int binary = rep->body.len > 0 && body_is_binary(rep);
+
+	json_object_object_add(root, "statusCode",
+	    json_object_new_int(rep->status));
+	if (o->kind == REQ_ALB) {
+		s = http1_reason(rep->status);
+		snprintf(desc, sizeof(desc), "%d %s", rep->status,
+		    *s ? s : "Unknown");
+		json_object_object_add(root, "statusDescription",
+		    json_object_new_string(desc));
+	}
+	if (o->kind == REQ_V2 || o->kind == REQ_FURL)
+		headers_v2(rep, root);
+	else if (o->kind == REQ_ALB && !o->multi)
+		headers_alb_single(rep, root);
+	else
+		headers_v1(rep, root, o->kind == REQ_ALB);
+	if (binary) {
+		buf_init(&enc, b64_encoded_len(rep->body.len) + 1);
+		b64_encode(rep->body.p, rep->body.len, &enc);
+		json_object_object_add(root, "body",
+		    json_object_new_string_len(enc.p, (int)enc.len));
+		buf_release(&enc);
+	} else {
+		json_object_object_add(root, "body",
+		    json_object_new_string_len(rep->body.p ? rep->body.p : "",
+			(int)rep->body.len));
+	}
+	json_object_object_add(root, "isBase64Encoded",
+	    json_object_new_boolean(binary));
+	s = json_object_to_json_string_length(root,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	buf_reset(out);
+	if (buf_add(out, s, len) < 0) {
+		json_object_put(root);
+		return -1;
+	}
+	json_object_put(root);
+	return 0;
+}
+
+int
+reply_to_lambda(struct reply *rep, const struct lambda_opts *o,
+    struct buf *out, size_t *size)
+{
+	int compressed = 0, fits;
+
+	if (o->head || rep->status == 204 || rep->status == 304)
+		buf_reset(&rep->body);
+	if (o->compress && rep->body.len >= BRIDGE_COMPRESS_MIN &&
+	    compressible(rep, o)) {
+		compress_body(rep);
+		compressed = 1;
+	}
+	fits = render(rep, o, out) == 0;
+	*size = fits ? out->len : out->max;
+	if (fits && out->len <= o->max)
+		return 0;
+	/* too large: compressing may still make it fit (issue 3) */
+	if (!compressed && o->compress && compressible(rep, o)) {
+		compress_body(rep);
+		if (render(rep, o, out) == 0 && out->len <= o->max)
+			return 0;
+	}
+	reply_error(rep, 502, "response too large");
+	render(rep, o, out);
+	return 1;
+}
+
+void
+reply_generic_error(int status, const char *why, struct buf *out)
+{
+	struct json_object *root = json_object_new_object();
+	struct json_object *h = json_object_new_object();
+	const char *s;
+	char text[256];
+	size_t len;
+
+	snprintf(text, sizeof(text), "%d %s", status, http1_reason(status));
+	json_object_object_add(root, "statusCode", json_object_new_int(status));
+	json_object_object_add(root, "statusDescription",
+	    json_object_new_string(text));
+	json_object_object_add(h, "Content-Type",
+	    json_object_new_string("text/plain; charset=utf-8"));
+	json_object_object_add(root, "headers", h);
+	snprintf(text, sizeof(text), "%d %s: %s\n", status,
+	    http1_reason(status), why);
+	json_object_object_add(root, "body", json_object_new_string(text));
+	json_object_object_add(root, "isBase64Encoded",
+	    json_object_new_boolean(0));
+	s = json_object_to_json_string_length(root,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	buf_reset(out);
+	buf_add(out, s, len);
+	json_object_put(root);
+}
+
+void
+reply_invocation_error(const char *type, const char *msg, struct buf *out)
+{
+	struct json_object *root = json_object_new_object();
+	const char *s;
+	size_t len;
+
+	json_object_object_add(root, "errorType", json_object_new_string(type));
+	json_object_object_add(root, "errorMessage",
+	    json_object_new_string(msg));
+	s = json_object_to_json_string_length(root,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	buf_reset(out);
+	buf_add(out, s, len);
+	json_object_put(root);
+}

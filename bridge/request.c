@@ -1,0 +1,375 @@
+/*
+ * request - the request model, its header filter and the pure policy step
+ * (request_prepare). No I/O. Strings are owned by the request and freed by
+ * request_release, the one teardown.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../sockets/alloc.h"
+#include "../sockets/http1.h"
+#include "bridge.h"
+#include "gzip.h"
+#include "request.h"
+
+/* Fields meaning something only between two hops (RFC 9110 7.6.1, R09),
+ * plus those the bridge derives itself (R04, R10, R11). */
+static const char *const dropped_names[] = {
+	"connection", "keep-alive", "te", "trailer", "transfer-encoding",
+	"upgrade", "proxy-connection", "proxy", "proxy-authorization",
+	"expect", "content-length", "x-forwarded-prefix",
+	"x-amzn-request-context", "x-amzn-lambda-context", NULL
+};
+
+/* The meta-variable strings, for init and release. */
+static const size_t meta_offs[] = {
+	offsetof(struct request, method),
+	offsetof(struct request, script_name),
+	offsetof(struct request, path_info),
+	offsetof(struct request, path_raw),
+	offsetof(struct request, query),
+	offsetof(struct request, server_name),
+	offsetof(struct request, server_port),
+	offsetof(struct request, server_protocol),
+	offsetof(struct request, remote_addr),
+	offsetof(struct request, request_id),
+};
+#define NMETA (sizeof(meta_offs) / sizeof(meta_offs[0]))
+#define META(req, i) ((char **)((char *)(req) + meta_offs[i]))
+
+void
+request_init(struct request *req, size_t max_body)
+{
+	size_t i;
+
+	memset(req, 0, sizeof(*req));
+	buf_init(&req->body, max_body);
+	buf_init(&req->connection, BRIDGE_MAX_HEADER_BYTES);
+	for (i = 0; i < NMETA; i++)
+		*META(req, i) = xstrdup("");
+	request_set(&req->method, "GET", 3);
+	request_set(&req->path_info, "/", 1);
+	request_set(&req->path_raw, "/", 1);
+	request_set(&req->server_protocol, "HTTP/1.1", 8);
+}
+
+void
+request_release(struct request *req)
+{
+	size_t i;
+
+	for (i = 0; i < NMETA; i++) {
+		free(*META(req, i));
+		*META(req, i) = NULL;
+	}
+	for (i = 0; i < req->nhdr; i++) {
+		free(req->hdr[i].name);
+		free(req->hdr[i].value);
+	}
+	free(req->hdr);
+	req->hdr = NULL;
+	req->nhdr = req->hdr_cap = req->hdr_bytes = 0;
+	buf_release(&req->body);
+	buf_release(&req->connection);
+}
+
+void
+request_set(char **field, const char *p, size_t n)
+{
+	free(*field);
+	*field = xmemdup(p, n);
+}
+
+int
+request_fail(struct request *req, int status, const char *kind,
+    const char *why)
+{
+	if (!req->status) {
+		req->status = status;
+		req->kind_log = kind;
+		req->why = why;
+	}
+	return -1;
+}
+
+static int
+name_is(const char *p, size_t n, const char *name)
+{
+	return strlen(name) == n && strncasecmp(p, name, n) == 0;
+}
+
+static int
+name_dropped(const char *name, size_t n)
+{
+	size_t i;
+
+	if (!http1_is_token(name, n) || memchr(name, '_', n))
+		return 1;
+	for (i = 0; dropped_names[i]; i++)
+		if (name_is(name, n, dropped_names[i]))
+			return 1;
+	return 0;
+}
+
+enum hdr_result
+request_add_header(struct request *req, const char *name, size_t name_len,
+    const char *value, size_t value_len)
+{
+	struct header *h;
+
+	if (name_is(name, name_len, "connection") &&
+	    http1_is_field_value(value, value_len)) {
+		if (req->connection.len)
+			buf_addch(&req->connection, ',');
+		buf_add(&req->connection, value, value_len);
+	}
+	if (name_dropped(name, name_len)) {
+		req->dropped++;
+		return HDR_DROPPED;
+	}
+	if (!http1_is_field_value(value, value_len)) {
+		request_fail(req, 400, "bad_header_value",
+		    "control character in a header value");
+		return HDR_REJECTED;
+	}
+	if (req->nhdr == BRIDGE_MAX_HEADERS ||
+	    name_len + value_len > BRIDGE_MAX_HEADER_BYTES - req->hdr_bytes) {
+		request_fail(req, 431, "limit_exceeded",
+		    "request header fields too large");
+		return HDR_REJECTED;
+	}
+	if (req->nhdr == req->hdr_cap) {
+		req->hdr_cap = req->hdr_cap ? req->hdr_cap * 2 : 16;
+		req->hdr = xrealloc(req->hdr, req->hdr_cap * sizeof(*h));
+	}
+	h = &req->hdr[req->nhdr++];
+	h->name = xmemdup(name, name_len);
+	h->name_len = name_len;
+	h->value = xmemdup(value, value_len);
+	h->value_len = value_len;
+	req->hdr_bytes += name_len + value_len;
+	return HDR_ADDED;
+}
+
+void
+request_del_header(struct request *req, const char *name)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < req->nhdr; i++) {
+		struct header *h = &req->hdr[i];
+
+		if (name_is(h->name, h->name_len, name)) {
+			req->hdr_bytes -= h->name_len + h->value_len;
+			free(h->name);
+			free(h->value);
+		} else {
+			req->hdr[j++] = *h;
+		}
+	}
+	req->nhdr = j;
+}
+
+size_t
+request_header(const struct request *req, const char *name, struct buf *out)
+{
+	const char *sep = name_is(name, strlen(name), "cookie") ? "; " : ", ";
+	size_t i, found = 0;
+
+	buf_reset(out);
+	for (i = 0; i < req->nhdr; i++) {
+		const struct header *h = &req->hdr[i];
+
+		if (!name_is(h->name, h->name_len, name))
+			continue;
+		if (found++)
+			buf_addstr(out, sep);
+		buf_add(out, h->value, h->value_len);
+	}
+	return found;
+}
+
+/* Remove the headers a Connection field names (R09); the filter kept its
+ * values in req->connection when it dropped the field itself. */
+static void
+strip_connection_listed(struct request *req, const char *list, size_t n)
+{
+	size_t i = 0, j;
+	char name[128];
+
+	while (i < n) {
+		while (i < n && (list[i] == ',' || list[i] == ' ' ||
+				    list[i] == '\t'))
+			i++;
+		for (j = i; j < n && list[j] != ',' && list[j] != ' ' &&
+		     list[j] != '\t';
+		     j++)
+			;
+		if (j > i && j - i < sizeof(name)) {
+			memcpy(name, list + i, j - i);
+			name[j - i] = '\0';
+			request_del_header(req, name);
+		}
+		i = j;
+	}
+}
+
+static int
+is_gzip_coding(const char *v, size_t n)
+{
+	while (n && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+		n--;
+	return name_is(v, n, "gzip") || name_is(v, n, "x-gzip");
+}
+
+static int
+inflate_body(struct request *req, unsigned gzip_ratio)
+{
+	struct buf out = BUF_INIT;
+	enum gzip_result r;
+
+	/* room for the cap plus one inflate step, so the cap itself decides */
+	buf_init(&out, req->body.max + 128 * 1024);
+	r = gzip_inflate(req->body.p, req->body.len, &out, req->body.max,
+	    gzip_ratio);
+	if (r == GZIP_TOO_BIG)
+		return request_fail(req, 413, "inflate_limit",
+		    "gzip request body too large once inflated");
+	if (r == GZIP_BAD)
+		return request_fail(req, 400, "bad_gzip",
+		    "corrupt gzip request body");
+	buf_release(&req->body);
+	out.max = req->body.max;
+	req->body = out;
+	request_del_header(req, "content-encoding");
+	return 0;
+}
+
+int
+request_prepare(struct request *req, unsigned gzip_ratio)
+{
+	struct buf ce = BUF_INIT;
+	size_t n;
+
+	if (req->status)
+		return -1;
+	strip_connection_listed(req, req->connection.p ? req->connection.p : "",
+	    req->connection.len);
+	buf_init(&ce, BRIDGE_MAX_HEADER_BYTES);
+	n = request_header(req, "content-encoding", &ce);
+	if (n == 1 && is_gzip_coding(ce.p, ce.len)) {
+		if (req->body.len == 0)
+			request_del_header(req, "content-encoding");
+		else if (inflate_body(req, gzip_ratio) < 0) {
+			buf_release(&ce);
+			return -1;
+		}
+	}
+	buf_release(&ce);
+	return 0;
+}
+
+int
+request_has_body(const struct request *req)
+{
+	return req->body.len > 0 || strcmp(req->method, "POST") == 0 ||
+	    strcmp(req->method, "PUT") == 0 ||
+	    strcmp(req->method, "PATCH") == 0;
+}
+
+void
+request_uri(const struct request *req, struct buf *out)
+{
+	buf_reset(out);
+	buf_addstr(out, req->script_name);
+	if (*req->path_info || !*req->script_name)
+		buf_addstr(out, req->path_raw);
+	if (*req->query) {
+		buf_addch(out, '?');
+		buf_addstr(out, req->query);
+	}
+}
+
+/* Has an earlier header the same name as header i? */
+static int
+seen_before(const struct request *req, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (name_is(req->hdr[j].name, req->hdr[j].name_len,
+			req->hdr[i].name))
+			return 1;
+	return 0;
+}
+
+static void
+cgi_headers(const struct request *req, request_var_fn *fn, void *arg)
+{
+	struct buf name = BUF_INIT, val = BUF_INIT;
+	size_t i, k;
+
+	buf_init(&name, 256);
+	buf_init(&val, BRIDGE_MAX_HEADER_BYTES + 1024);
+	for (i = 0; i < req->nhdr; i++) {
+		const struct header *h = &req->hdr[i];
+
+		if (seen_before(req, i) ||
+		    name_is(h->name, h->name_len, "content-type"))
+			continue;
+		buf_reset(&name);
+		buf_addstr(&name, "HTTP_");
+		for (k = 0; k < h->name_len; k++) {
+			char c = h->name[k];
+
+			c = c == '-' ? '_' :
+			    (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+			buf_addch(&name, c);
+		}
+		request_header(req, h->name, &val);
+		fn(arg, name.p, val.p, val.len);
+	}
+	buf_release(&name);
+	buf_release(&val);
+}
+
+void
+request_cgi_vars(const struct request *req, request_var_fn *fn, void *arg)
+{
+	struct buf b = BUF_INIT;
+	char len[32];
+
+	buf_init(&b, BRIDGE_MAX_HEADER_BYTES + BRIDGE_MAX_PATH +
+		BRIDGE_MAX_QUERY);
+#define VAR(n, v) fn(arg, n, v, strlen(v))
+	VAR("GATEWAY_INTERFACE", "CGI/1.1");
+	VAR("SERVER_SOFTWARE", "bridge/" BRIDGE_VERSION);
+	VAR("REQUEST_METHOD", req->method);
+	VAR("SCRIPT_NAME", req->script_name);
+	VAR("PATH_INFO", req->path_info);
+	VAR("QUERY_STRING", req->query);
+	request_uri(req, &b);
+	fn(arg, "REQUEST_URI", b.p, b.len);
+	VAR("SERVER_NAME", req->server_name);
+	VAR("SERVER_PORT", req->server_port);
+	VAR("SERVER_PROTOCOL", req->server_protocol);
+	VAR("REMOTE_ADDR", req->remote_addr);
+	if (req->https)
+		VAR("HTTPS", "on");
+	if (request_header(req, "content-type", &b))
+		fn(arg, "CONTENT_TYPE", b.p, b.len);
+	if (request_has_body(req)) {
+		snprintf(len, sizeof(len), "%zu", req->body.len);
+		VAR("CONTENT_LENGTH", len);
+	}
+	if (*req->request_id)
+		VAR("REQUEST_ID", req->request_id);
+#undef VAR
+	buf_release(&b);
+	cgi_headers(req, fn, arg);
+}

@@ -1,0 +1,424 @@
+/*
+ * upstream_http - the HTTP/1.1 exchange with the app as a small state
+ * machine driven by the poll loop: send the request (watching for an
+ * early answer too), parse the answer with sockets/http1, finish on a
+ * complete response, an error, or the deadline timer.
+ */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "../sockets/http1.h"
+#include "../sockets/io.h"
+#include "../sockets/unix.h"
+#include "bridge.h"
+#include "log.h"
+#include "upstream_http.h"
+
+/* Header names the bridge writes itself after the client's. */
+static const char *const owned[] = { "host", "x-forwarded-for",
+	"x-forwarded-proto", "x-forwarded-port", "x-forwarded-host", NULL };
+
+/* Not passed from the app's answer: they describe one hop (RFC 9110). */
+static const char *const hop[] = { "connection", "keep-alive",
+	"transfer-encoding", "te", "trailer", "upgrade", "proxy-connection",
+	NULL };
+
+static int
+in_list(const char *const *list, const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; list[i]; i++)
+		if (strlen(list[i]) == n && strncasecmp(list[i], p, n) == 0)
+			return 1;
+	return 0;
+}
+
+void
+upstream_http_init(struct upstream_http *u, struct loop *l, const char *socket)
+{
+	u->socket = socket;
+	u->loop = l;
+	u->idle_fd = -1;
+	u->abort = NULL;
+}
+
+void
+upstream_http_release(struct upstream_http *u)
+{
+	fd_close(&u->idle_fd);
+}
+
+/* Header list under construction: values live in one buffer, so they are
+ * kept as offsets until the buffer stops moving. */
+struct hlist {
+	struct http1_hdr h[BRIDGE_MAX_HEADERS + 8];
+	size_t off[BRIDGE_MAX_HEADERS + 8];
+	size_t n;
+	struct buf vals;
+};
+
+static void
+hl_add(struct hlist *l, const char *name, const char *v, size_t vn)
+{
+	if (l->n == sizeof(l->h) / sizeof(l->h[0]))
+		return;
+	l->h[l->n].name = name;
+	l->h[l->n].name_len = strlen(name);
+	l->off[l->n] = l->vals.len;
+	l->h[l->n].value_len = vn;
+	buf_add(&l->vals, v, vn);
+	l->n++;
+}
+
+/* Is addr one of the comma-separated entries of list? */
+static int
+list_has_addr(const struct buf *list, const char *addr)
+{
+	size_t n = strlen(addr), i = 0, j;
+	const char *p = list->p;
+
+	while (p && i < list->len) {
+		while (i < list->len && (p[i] == ' ' || p[i] == ','))
+			i++;
+		for (j = i; j < list->len && p[j] != ',' && p[j] != ' '; j++)
+			;
+		if (j - i == n && memcmp(p + i, addr, n) == 0)
+			return 1;
+		i = j;
+	}
+	return 0;
+}
+
+static void
+owned_headers(const struct request *req, struct hlist *l, struct buf *v,
+    const struct buf *host)
+{
+	request_header(req, "x-forwarded-for", v);
+	if (*req->remote_addr && !list_has_addr(v, req->remote_addr)) {
+		if (v->len)
+			buf_add(v, ", ", 2);
+		buf_addstr(v, req->remote_addr);
+	}
+	if (v->len)
+		hl_add(l, "X-Forwarded-For", v->p, v->len);
+	hl_add(l, "X-Forwarded-Proto", req->https ? "https" : "http",
+	    req->https ? 5 : 4);
+	hl_add(l, "X-Forwarded-Port", req->server_port,
+	    strlen(req->server_port));
+	if (!request_header(req, "x-forwarded-host", v))
+		buf_add(v, host->p, host->len);
+	hl_add(l, "X-Forwarded-Host", v->p ? v->p : "", v->len);
+	if (*req->script_name)
+		hl_add(l, "X-Forwarded-Prefix", req->script_name,
+		    strlen(req->script_name));
+	if (*req->request_id)
+		hl_add(l, "X-Request-Id", req->request_id,
+		    strlen(req->request_id));
+}
+
+/* Has an earlier header the same name as header i? */
+static int
+repeated(const struct request *req, size_t i)
+{
+	size_t j;
+
+	for (j = 0; j < i; j++)
+		if (req->hdr[j].name_len == req->hdr[i].name_len &&
+		    strncasecmp(req->hdr[j].name, req->hdr[i].name,
+			req->hdr[i].name_len) == 0)
+			return 1;
+	return 0;
+}
+
+int
+upstream_http_encode(const struct request *req, struct buf *out)
+{
+	static struct hlist l; /* big; the bridge is single-threaded */
+	struct buf v = BUF_INIT, host = BUF_INIT, target = BUF_INIT;
+	size_t i;
+	int r;
+
+	l.n = 0;
+	buf_init(&l.vals, 2 * BRIDGE_MAX_HEADER_BYTES + 4096);
+	buf_init(&v, BRIDGE_MAX_HEADER_BYTES + 256);
+	buf_init(&host, BRIDGE_MAX_HEADER_BYTES);
+	buf_init(&target, BRIDGE_MAX_PATH + BRIDGE_MAX_QUERY + 2);
+	if (!request_header(req, "host", &host))
+		buf_addstr(&host, req->server_name);
+	hl_add(&l, "Host", host.p, host.len);
+	for (i = 0; i < req->nhdr; i++) {
+		const struct header *h = &req->hdr[i];
+
+		if (repeated(req, i) || in_list(owned, h->name, h->name_len) ||
+		    (*req->request_id &&
+			in_list((const char *const[]) { "x-request-id", NULL },
+			    h->name, h->name_len)))
+			continue;
+		request_header(req, h->name, &v);
+		hl_add(&l, h->name, v.p ? v.p : "", v.len);
+		l.h[l.n - 1].name_len = h->name_len;
+	}
+	owned_headers(req, &l, &v, &host);
+	for (i = 0; i < l.n; i++)
+		l.h[i].value = l.vals.p + l.off[i];
+	buf_addstr(&target, req->path_raw);
+	if (*req->query) {
+		buf_addch(&target, '?');
+		buf_addstr(&target, req->query);
+	}
+	r = http1_write_request(out, req->method, target.p, l.h, l.n,
+	    request_has_body(req) ? (long long)req->body.len : -1);
+	if (r == 0 && req->body.len)
+		r = buf_add(out, req->body.p, req->body.len);
+	buf_release(&l.vals);
+	buf_release(&v);
+	buf_release(&host);
+	buf_release(&target);
+	return r;
+}
+
+enum { X_SEND, X_RECV, X_DONE };
+
+struct xchg {
+	struct upstream_http *u;
+	const struct request *req;
+	struct reply *rep;
+	struct buf out;
+	size_t sent;
+	struct http1_response resp;
+	int fd, reused, state, keep;
+	int status;       /* 0: the app answered; else the bridge's error */
+	const char *kind; /* log kind= of the failure */
+	const char *why;
+	unsigned timer;
+};
+
+static int
+body_sink(void *arg, const char *p, size_t n)
+{
+	struct reply *rep = arg;
+
+	return buf_add(&rep->body, p, n);
+}
+
+static void
+finish(struct xchg *x, int status, const char *kind, const char *why)
+{
+	x->state = X_DONE;
+	x->status = status;
+	x->kind = kind;
+	x->why = why;
+	loop_del(x->u->loop, x->fd);
+}
+
+/* The request may go again on a fresh connection: it was a reused one
+ * and the app sent nothing (R46). */
+static int
+retry(struct xchg *x);
+
+void
+upstream_http_take(const struct http1_response *r, struct reply *rep)
+{
+	size_t i;
+
+	rep->status = r->status;
+	for (i = 0; i < r->nfields; i++) {
+		const struct http1_field *f = &r->field[i];
+
+		if (in_list(hop, r->head.p + f->name, f->name_len))
+			continue;
+		reply_add_header(rep, r->head.p + f->name, f->name_len,
+		    r->head.p + f->value, f->value_len);
+	}
+}
+
+static void
+on_parsed(struct xchg *x, enum parse_result pr, size_t used, size_t n)
+{
+	if (pr == PARSE_MORE)
+		return;
+	if (pr == PARSE_BAD) {
+		finish(x, 502, "upstream_framing", x->resp.why);
+		return;
+	}
+	upstream_http_take(&x->resp, x->rep);
+	x->keep = x->resp.keep_alive && used == n && x->sent == x->out.len;
+	finish(x, 0, NULL, NULL);
+}
+
+static void
+do_read(struct xchg *x)
+{
+	char chunk[65536];
+	ssize_t r;
+	size_t used = 0;
+
+	r = fd_read(x->fd, chunk, sizeof(chunk));
+	switch (io_classify(r)) {
+	case IO_AGAIN:
+		return;
+	case IO_DATA:
+		on_parsed(x, http1_feed(&x->resp, chunk, (size_t)r, &used),
+		    used, (size_t)r);
+		return;
+	case IO_EOF:
+	case IO_ERR:
+		if (x->resp.received == 0 && retry(x) == 0)
+			return;
+		if (io_classify(r) == IO_ERR && x->resp.received == 0) {
+			finish(x, 502, "child_died", strerror(errno));
+			return;
+		}
+		on_parsed(x, http1_feed_eof(&x->resp), 0, 0);
+		return;
+	}
+}
+
+static void
+do_write(struct xchg *x)
+{
+	ssize_t r = fd_write(x->fd, x->out.p + x->sent, x->out.len - x->sent);
+
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (r < 0) {
+		if (retry(x) == 0)
+			return;
+		/* the app may have answered before reading it all */
+		x->sent = x->out.len;
+		x->state = X_RECV;
+		loop_events(x->u->loop, x->fd, POLLIN);
+		return;
+	}
+	x->sent += (size_t)r;
+	if (x->sent == x->out.len) {
+		x->state = X_RECV;
+		loop_events(x->u->loop, x->fd, POLLIN);
+	}
+}
+
+static void
+on_io(void *arg, int fd, int revents)
+{
+	struct xchg *x = arg;
+
+	(void)fd;
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) && x->state != X_DONE)
+		do_read(x);
+	if ((revents & POLLOUT) && x->state == X_SEND)
+		do_write(x);
+}
+
+static void
+on_timeout(void *arg)
+{
+	struct xchg *x = arg;
+
+	x->timer = 0;
+	if (x->state != X_DONE)
+		finish(x, 504, "timeout", "the app did not answer in time");
+}
+
+/* Is the idle connection still open (nothing to read, no hang-up)? */
+static int
+idle_alive(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 0;
+}
+
+static int
+connect_app(struct xchg *x)
+{
+	struct upstream_http *u = x->u;
+
+	if (u->idle_fd >= 0 && idle_alive(u->idle_fd)) {
+		x->fd = u->idle_fd;
+		u->idle_fd = -1;
+		x->reused = 1;
+	} else {
+		fd_close(&u->idle_fd);
+		x->reused = 0;
+		x->fd = unix_connect(u->socket, BRIDGE_CONNECT_RETRY_MS);
+		if (x->fd < 0) {
+			if (errno == EAGAIN)
+				finish(x, 503, "child_connect",
+				    "the app is saturated");
+			else
+				finish(x, 502, "child_connect",
+				    strerror(errno));
+			return -1;
+		}
+	}
+	x->state = X_SEND;
+	x->sent = 0;
+	http1_response_init(&x->resp, strcmp(x->req->method, "HEAD") == 0,
+	    body_sink, x->rep);
+	loop_add(u->loop, x->fd, POLLOUT | POLLIN, on_io, x);
+	return 0;
+}
+
+static int
+retry(struct xchg *x)
+{
+	if (!x->reused)
+		return -1;
+	log_msg(LOG_DEBUG, "conn_retry", "req=%s", x->req->request_id);
+	loop_del(x->u->loop, x->fd);
+	fd_close(&x->fd);
+	http1_response_release(&x->resp);
+	reply_release(x->rep);
+	reply_init(x->rep, BRIDGE_MAX_APP_BODY);
+	x->state = X_DONE; /* connect_app sets it again */
+	connect_app(x); /* on failure it has finished x with the error */
+	return 0;
+}
+
+int
+upstream_http_forward(struct upstream_http *u, const struct request *req,
+    struct reply *rep, long long deadline)
+{
+	struct xchg x;
+
+	memset(&x, 0, sizeof(x));
+	x.u = u;
+	x.req = req;
+	x.rep = rep;
+	x.fd = -1;
+	buf_init(&x.out, req->body.len + BRIDGE_MAX_PATH + BRIDGE_MAX_QUERY +
+		3 * BRIDGE_MAX_HEADER_BYTES + 4096);
+	if (upstream_http_encode(req, &x.out) < 0) {
+		buf_release(&x.out);
+		reply_error(rep, 502, NULL);
+		log_msg(LOG_ERROR, "upstream_encode", "req=%s: %s",
+		    req->request_id, strerror(errno));
+		return -1;
+	}
+	x.timer = loop_timer(u->loop, deadline, on_timeout, &x);
+	if (connect_app(&x) == 0)
+		while (x.state != X_DONE) {
+			if (loop_once(u->loop, -1) < 0)
+				finish(&x, 502, "poll", strerror(errno));
+			else if (u->abort && *u->abort && x.state != X_DONE)
+				finish(&x, 503, "shutdown",
+				    "the bridge is stopping");
+		}
+	if (x.timer)
+		loop_timer_cancel(u->loop, x.timer);
+	if (x.status == 0 && x.keep)
+		u->idle_fd = x.fd;
+	else
+		fd_close(&x.fd);
+	http1_response_release(&x.resp);
+	buf_release(&x.out);
+	if (x.status == 0)
+		return 0;
+	log_msg(LOG_ERROR, x.kind, "req=%s status=%d %s", req->request_id,
+	    x.status, x.why ? x.why : "");
+	reply_error(rep, x.status, NULL);
+	return -1;
+}

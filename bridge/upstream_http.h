@@ -1,0 +1,55 @@
+/*
+ * upstream_http - struct request to HTTP/1.1 over the app's Unix socket,
+ * and the answer back to struct reply. One kept-alive connection is
+ * reused; when a reused connection turns out dead before any response
+ * byte (the app closed it while idle, or while Lambda froze us), the
+ * request is sent once more on a new one (R46). A bad or missing answer
+ * is a 502 (R43), a saturated app a 503 (R45), the deadline a 504.
+ */
+#ifndef BRIDGE_UPSTREAM_HTTP_H
+#define BRIDGE_UPSTREAM_HTTP_H
+
+#include "../sockets/buf.h"
+#include "loop.h"
+#include "reply.h"
+#include "request.h"
+
+struct upstream_http {
+	const char *socket; /* borrowed */
+	struct loop *loop;
+	int idle_fd;        /* a kept-alive connection, or -1 */
+	const int *abort;   /* when it points at non-zero, give up (503) */
+};
+
+void upstream_http_init(struct upstream_http *u, struct loop *l,
+    const char *socket);
+void upstream_http_release(struct upstream_http *u);
+
+/*
+ * The request bytes for req (pure): "METHOD path?query HTTP/1.1", Host
+ * first, the client's headers (repeats joined as in request_header), then
+ * the ones the bridge owns: X-Forwarded-For (the client's, with
+ * REMOTE_ADDR appended unless present), -Proto, -Port, -Host (the
+ * client's, else Host), -Prefix (SCRIPT_NAME, when set), X-Request-Id
+ * (the invocation id, when there is one), Content-Length, then the body.
+ * Returns 0, or -1 (EINVAL: unrepresentable; EMSGSIZE: out's cap).
+ */
+int upstream_http_encode(const struct request *req, struct buf *out);
+
+/*
+ * The parsed answer into rep: status, and every field but the hop-by-hop
+ * ones, in order (pure; the case runner uses it too).
+ */
+struct http1_response;
+void upstream_http_take(const struct http1_response *r, struct reply *rep);
+
+/*
+ * Forward req and fill rep, running the loop (so the app's logs and
+ * signals keep flowing) until the answer is complete or deadline
+ * (clock_ms()) passes. Returns 0 when the app answered; -1 when rep holds
+ * the bridge's own error (502, 503, 504) and a line was logged.
+ */
+int upstream_http_forward(struct upstream_http *u, const struct request *req,
+    struct reply *rep, long long deadline);
+
+#endif
