@@ -11,9 +11,10 @@
 #include <string.h>
 
 static int check_passed, check_failed;
-static const char *check_ctx = ""; /* names the table row being run */
+/* names the table row being run, for the failure lines */
+static const char *check_ctx __attribute__((unused)) = "";
 
-static int
+static inline int
 check_result(int ok, const char *file, int line, const char *what)
 {
 	if (ok) {
@@ -26,7 +27,7 @@ check_result(int ok, const char *file, int line, const char *what)
 	return 0;
 }
 
-static void
+static inline void
 check_show(const char *label, const void *p, size_t n)
 {
 	const unsigned char *s = p;
@@ -73,7 +74,7 @@ check_show(const char *label, const void *p, size_t n)
 		    ws_ ? ws_ : "(null)", strlen(ws_ ? ws_ : "(null)"));      \
 	} while (0)
 
-static int
+static inline int
 check_report(void)
 {
 	printf("%d passed, %d failed\n", check_passed, check_failed);

@@ -1,0 +1,60 @@
+# lib.sh - shared helpers for the integration scripts (sourced). Each
+# script makes its own scratch dir under $TESTS_TMP, starts whatever real
+# servers it needs on Unix sockets there, and ends with `finish`, which
+# prints the "N passed, N failed" line scripts/run-tests adds up.
+
+: "${BRIDGE:?run through scripts/run-tests}"
+: "${TOOL:?run through scripts/run-tests}"
+: "${TESTS_TMP:=/tmp/bridge-tests.$$}"
+
+T_PASSED=0
+T_FAILED=0
+T_NAME=$(basename "$0" .sh)
+SCRATCH=$(mktemp -d "$TESTS_TMP/$T_NAME.XXXXXX")
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+
+ok() {
+	T_PASSED=$((T_PASSED + 1))
+	echo "ok - $*"
+}
+
+not_ok() {
+	T_FAILED=$((T_FAILED + 1))
+	echo "not ok - $*"
+}
+
+# check DESCRIPTION COMMAND...: ok when the command succeeds.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# same A B DESCRIPTION: ok when the two strings are equal.
+same() {
+	if [ "$1" = "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3"
+		printf '    expected: %s\n    got:      %s\n' "$2" "$1"
+	fi
+}
+
+# jget FILE LINE EXPR: evaluate a Ruby expression on the JSON of line
+# LINE of FILE (r = the response; b = its body parsed as JSON if it is).
+jget() {
+	ruby -rjson -rbase64 -e '
+		line = File.readlines(ARGV[0])[ARGV[1].to_i - 1] or abort "no line #{ARGV[1]}"
+		r = JSON.parse(line)
+		body = r["body"].to_s
+		body = Base64.decode64(body) if r["isBase64Encoded"]
+		b = (JSON.parse(body) rescue nil)
+		v = eval(ARGV[2])
+		puts(v.is_a?(String) ? v : JSON.generate(v))
+	' "$@"
+}
+
+finish() {
+	echo "$T_PASSED passed, $T_FAILED failed"
+	[ "$T_FAILED" -eq 0 ]
+}
