@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -136,11 +137,15 @@ free_env(char **env)
 /* In the child: never returns. Only async-signal-safe calls. */
 static void
 child_exec(const struct child *c, char *const argv[], char *const envp[],
-    int devnull, int out, int err, int report)
+    int devnull, int out, int err, int report, pid_t parent)
 {
 	struct spawn_report rep = { 0, 0 };
 	struct rlimit nocore = { 0, 0 };
 
+	/* if the bridge dies, even by a crash, the app goes with it (P11) */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
 	setsid(); /* leads its own group: the whole group is stopped */
 	dup2(devnull, 0);
 	dup2(out, 1);
@@ -203,6 +208,7 @@ child_spawn(struct child *c)
 	char *argv[] = { sh, dash_c, (char *)c->cmd, NULL };
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, rep[2] = { -1, -1 };
 	int devnull, r = -1;
+	pid_t self = getpid();
 	char **envp;
 
 	if (socket_free(c->socket) < 0)
@@ -220,7 +226,8 @@ child_spawn(struct child *c)
 		goto out;
 	}
 	if (c->pid == 0)
-		child_exec(c, argv, envp, devnull, out[1], err[1], rep[1]);
+		child_exec(c, argv, envp, devnull, out[1], err[1], rep[1],
+		    self);
 	c->state = CHILD_STARTING;
 	c->started_ms = clock_ms();
 	fd_close(&out[1]);

@@ -470,7 +470,8 @@ compress_body(struct reply *rep)
 	size_t n;
 	char *weak;
 
-	buf_init(&gz, rep->body.len + 1024);
+	/* deflate's worst case is a little over the input (deflateBound) */
+	buf_init(&gz, rep->body.len + rep->body.len / 64 + 4096);
 	if (gzip_deflate(rep->body.p, rep->body.len, &gz) < 0 ||
 	    gz.len >= rep->body.len) {
 		buf_release(&gz);

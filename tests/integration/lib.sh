@@ -43,7 +43,7 @@ same() {
 # jget FILE LINE EXPR: evaluate a Ruby expression on the JSON of line
 # LINE of FILE (r = the response; b = its body parsed as JSON if it is).
 jget() {
-	ruby -rjson -rbase64 -e '
+	ruby -rjson -rbase64 -rzlib -rstringio -e '
 		line = File.readlines(ARGV[0])[ARGV[1].to_i - 1] or abort "no line #{ARGV[1]}"
 		r = JSON.parse(line)
 		body = r["body"].to_s
