@@ -8,7 +8,7 @@
 #define BRIDGE_VERSION "0.1.0"
 
 /* Exit codes (STYLE E5; s6 doc): 128+N passes on a child's signal N. */
-#define EXIT_USAGE 100
+#define EXIT_USAGE  100
 #define EXIT_SYSTEM 111
 
 /*
@@ -16,7 +16,7 @@
  * replay files get the same cap plus slack for pretty-printing (R29).
  * Depth 64: json-c's default of 32 rejects some real authorizer contexts.
  */
-#define BRIDGE_MAX_EVENT (8 * 1024 * 1024)
+#define BRIDGE_MAX_EVENT  (8 * 1024 * 1024)
 #define BRIDGE_JSON_DEPTH 64
 
 /*
@@ -25,11 +25,11 @@
  * block at 112 KiB), so that the bridge answers 414/431 itself instead of
  * Puma resetting the connection.
  */
-#define BRIDGE_MAX_PATH (8 * 1024)
-#define BRIDGE_MAX_QUERY (10 * 1024)
-#define BRIDGE_MAX_HEADERS 200
+#define BRIDGE_MAX_PATH         (8 * 1024)
+#define BRIDGE_MAX_QUERY        (10 * 1024)
+#define BRIDGE_MAX_HEADERS      200
 #define BRIDGE_MAX_HEADER_BYTES (64 * 1024)
-#define BRIDGE_MAX_METHOD 32
+#define BRIDGE_MAX_METHOD       32
 
 /*
  * Request body after base64 and gzip decoding: Lambda's 6 MB request
@@ -42,14 +42,14 @@
  * past 1 MiB at more than this ratio is treated as a bomb (413). Real
  * JSON/form bodies compress 3-20x. Configurable with BRIDGE_GZIP_RATIO.
  */
-#define BRIDGE_GZIP_RATIO 100
+#define BRIDGE_GZIP_RATIO       100
 #define BRIDGE_GZIP_RATIO_FLOOR (1024 * 1024)
 
 /*
  * Lambda response JSON: RAPID accepts 6 MiB + 100 bytes (RIE
  * interop/model.go); ALB allows 1 MB. We keep to 6 MiB and 1 MiB.
  */
-#define BRIDGE_MAX_RESPONSE (6 * 1024 * 1024)
+#define BRIDGE_MAX_RESPONSE     (6 * 1024 * 1024)
 #define BRIDGE_MAX_RESPONSE_ALB (1024 * 1024)
 
 /*
@@ -71,7 +71,7 @@
 #define BRIDGE_LOG_LINE 8192
 
 /* Child readiness: poll period and default total wait (STYLE P5). */
-#define BRIDGE_READY_PERIOD_MS 10
+#define BRIDGE_READY_PERIOD_MS  10
 #define BRIDGE_READY_TIMEOUT_MS 10000
 
 /* Default per-request budget outside Lambda (replay); Lambda's deadline

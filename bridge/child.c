@@ -25,7 +25,10 @@
 extern char **environ;
 
 /* What failed in the child before exec, reported through a pipe. */
-enum spawn_step { STEP_CHDIR = 1, STEP_EXEC };
+enum spawn_step {
+	STEP_CHDIR = 1,
+	STEP_EXEC
+};
 
 struct spawn_report {
 	int step;
@@ -293,7 +296,7 @@ child_wait_ready(struct child *c)
 		}
 		if (c->stop_sig) {
 			log_fatal("interrupted by signal %d while the app "
-				  "started",
+			          "started",
 			    c->stop_sig);
 			return -1;
 		}
@@ -307,7 +310,7 @@ child_wait_ready(struct child *c)
 		}
 		if (clock_ms() >= deadline) {
 			log_fatal("app not ready after %d ms: nothing accepts "
-				  "on %s",
+			          "on %s",
 			    c->ready_timeout_ms, c->socket);
 			return -1;
 		}

@@ -16,32 +16,40 @@
 #include "linemux.h"
 #include "loop.h"
 
-enum child_state { CHILD_DOWN, CHILD_STARTING, CHILD_READY, CHILD_STOPPING };
+enum child_state {
+	CHILD_DOWN,
+	CHILD_STARTING,
+	CHILD_READY,
+	CHILD_STOPPING
+};
 
 struct child {
 	/* settings, borrowed */
 	const char *cmd;    /* for /bin/sh -c; {socket} already replaced */
 	const char *dir;    /* working directory */
 	const char *socket; /* the app's Unix socket; exported as
-			       BRIDGE_SOCKET */
+	                       BRIDGE_SOCKET */
 	const char *prefix_out, *prefix_err;
 	int ready_timeout_ms;
 	int stop_grace_ms;
 
 	/* state */
 	enum child_state state;
-	pid_t pid;       /* also the process group; -1 when none */
-	int wstatus;     /* wait status of the last exit */
-	int stop_sig;    /* SIGTERM/SIGINT/SIGHUP/SIGQUIT received, or 0 */
-	int crashed;     /* it exited on its own once ready */
+	pid_t pid;    /* also the process group; -1 when none */
+	int wstatus;  /* wait status of the last exit */
+	int stop_sig; /* SIGTERM/SIGINT/SIGHUP/SIGQUIT received, or 0 */
+	int crashed;  /* it exited on its own once ready */
 	long long started_ms;
 	struct linemux mux;
 	struct loop *loop;
 	int sigfd;
 };
 
-#define CHILD_INIT                                                            \
-	{ .pid = -1, .sigfd = -1, .mux = { .s = { { .fd = -1 }, { .fd = -1 } } } }
+#define CHILD_INIT                                                             \
+	{                                                                      \
+		.pid = -1, .sigfd = -1,                                        \
+		.mux = {.s = { { .fd = -1 }, { .fd = -1 } } }                  \
+	}
 
 /*
  * Route the signalfd through l: SIGCHLD reaps, the stop signals set

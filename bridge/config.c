@@ -14,8 +14,15 @@
 
 struct config cfg;
 
-enum opt_kind { O_STR, O_FLAG, O_DURATION, O_SIZE, O_UINT, O_LEVEL,
-	O_COMPRESS };
+enum opt_kind {
+	O_STR,
+	O_FLAG,
+	O_DURATION,
+	O_SIZE,
+	O_UINT,
+	O_LEVEL,
+	O_COMPRESS
+};
 
 struct opt {
 	const char *name; /* the option without "--" */
@@ -34,8 +41,8 @@ static const struct opt opts[] = {
 	    "where the app is copied before start (/tmp/bridge/app)" },
 	{ "no-stage", "BRIDGE_NO_STAGE", O_FLAG, &cfg.no_stage, 0, 1, NULL,
 	    "run the app in place, without copying it" },
-	{ "stage-exclude", "BRIDGE_STAGE_EXCLUDE", O_STR, &cfg.stage_exclude,
-	    0, 0, "PATTERNS", "comma-separated paths not copied (.git,log/*)" },
+	{ "stage-exclude", "BRIDGE_STAGE_EXCLUDE", O_STR, &cfg.stage_exclude, 0,
+	    0, "PATTERNS", "comma-separated paths not copied (.git,log/*)" },
 	{ "cmd", "BRIDGE_CMD", O_STR, &cfg.cmd, 0, 0, "CMD",
 	    "start command for /bin/sh -c; {socket} is the socket path "
 	    "(default: Puma for a config.ru)" },
@@ -44,25 +51,25 @@ static const struct opt opts[] = {
 	{ "socket", "BRIDGE_SOCKET", O_STR, &cfg.socket, 0, 0, "PATH",
 	    "the app's Unix socket (/tmp/bridge/app.sock)" },
 	{ "log-prefix", "BRIDGE_LOG_PREFIX", O_STR, &cfg.log_prefix, 0, 0,
-	    "STR", "prefix of the app's log lines (\"Rails: \" or \"Rack: \")" },
-	{ "log-prefix-err", "BRIDGE_LOG_PREFIX_ERR", O_STR,
-	    &cfg.log_prefix_err, 0, 0, "STR",
-	    "prefix of the app's stderr lines (as --log-prefix)" },
+	    "STR",
+	    "prefix of the app's log lines (\"Rails: \" or \"Rack: \")" },
+	{ "log-prefix-err", "BRIDGE_LOG_PREFIX_ERR", O_STR, &cfg.log_prefix_err,
+	    0, 0, "STR", "prefix of the app's stderr lines (as --log-prefix)" },
 	{ "log-level", "BRIDGE_LOG_LEVEL", O_LEVEL, &cfg.log_level, 0, 0,
 	    "LEVEL", "debug, info, warn or error (info)" },
 	{ "ready-timeout", "BRIDGE_READY_TIMEOUT", O_DURATION,
 	    &cfg.ready_timeout_ms, 10, 900000, "TIME",
 	    "how long the app may take to accept on its socket (10s)" },
-	{ "timeout", "BRIDGE_TIMEOUT", O_DURATION, &cfg.timeout_ms, 10,
-	    900000, "TIME", "per-request budget outside Lambda (30s)" },
-	{ "stop-grace", "BRIDGE_STOP_GRACE", O_DURATION, &cfg.stop_grace_ms,
-	    0, 60000, "TIME", "SIGTERM to SIGKILL delay when stopping (2s)" },
+	{ "timeout", "BRIDGE_TIMEOUT", O_DURATION, &cfg.timeout_ms, 10, 900000,
+	    "TIME", "per-request budget outside Lambda (30s)" },
+	{ "stop-grace", "BRIDGE_STOP_GRACE", O_DURATION, &cfg.stop_grace_ms, 0,
+	    60000, "TIME", "SIGTERM to SIGKILL delay when stopping (2s)" },
 	{ "base-path", "BRIDGE_BASE_PATH", O_STR, &cfg.base_path, 0, 0, "PATH",
 	    "path prefix moved from PATH_INFO into SCRIPT_NAME (e.g. /api)" },
-	{ "max-body", "BRIDGE_MAX_BODY", O_SIZE, &cfg.max_body, 1024,
-	    1LL << 30, "SIZE", "largest request body once decoded (6m)" },
-	{ "gzip-ratio", "BRIDGE_GZIP_RATIO", O_UINT, &cfg.gzip_ratio, 0,
-	    100000, "N", "inflation ratio past 1 MiB treated as a bomb (100)" },
+	{ "max-body", "BRIDGE_MAX_BODY", O_SIZE, &cfg.max_body, 1024, 1LL << 30,
+	    "SIZE", "largest request body once decoded (6m)" },
+	{ "gzip-ratio", "BRIDGE_GZIP_RATIO", O_UINT, &cfg.gzip_ratio, 0, 100000,
+	    "N", "inflation ratio past 1 MiB treated as a bomb (100)" },
 	{ "compress", "BRIDGE_COMPRESS", O_COMPRESS, &cfg.compress, 0, 0,
 	    "WHEN", "gzip responses: auto (not for API Gateway 1.0), on, off" },
 	{ "pretty", NULL, O_FLAG, &cfg.pretty, 0, 1, NULL,
@@ -177,8 +184,8 @@ set_opt(const struct opt *o, const char *v, const char *from)
 		if (strcmp(v, "auto") == 0 || strcmp(v, "on") == 0 ||
 		    strcmp(v, "off") == 0) {
 			*(enum compress *)o->dst = v[1] == 'u' ? COMPRESS_AUTO :
-			    v[1] == 'n'			       ? COMPRESS_ON :
-								 COMPRESS_OFF;
+			    v[1] == 'n'                        ? COMPRESS_ON :
+			                                         COMPRESS_OFF;
 			return 0;
 		}
 		break;
@@ -274,8 +281,7 @@ long_opt(int argc, char **argv, int *i)
 	if (eq)
 		return set_opt(o, eq + 1, argv[*i]);
 	if (*i + 1 >= argc) {
-		fprintf(stderr, "bridge: option --%s needs a value\n",
-		    o->name);
+		fprintf(stderr, "bridge: option --%s needs a value\n", o->name);
 		return -1;
 	}
 	(*i)++;
@@ -300,17 +306,20 @@ check(const char *argv0)
 	}
 	if (strcmp(bp, "/") == 0)
 		cfg.base_path = "";
-	else if (*bp && (bp[0] != '/' || bp[strlen(bp) - 1] == '/' ||
-			    strspn(bp, "abcdefghijklmnopqrstuvwxyz"
-				       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-				       "-._~!$&'()*+,;=:@/%") != strlen(bp))) {
+	else if (*bp &&
+	    (bp[0] != '/' || bp[strlen(bp) - 1] == '/' ||
+	        strspn(bp,
+	            "abcdefghijklmnopqrstuvwxyz"
+	            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	            "-._~!$&'()*+,;=:@/%") != strlen(bp))) {
 		fprintf(stderr, "bridge: invalid base path: %s (want /a/b)\n",
 		    bp);
 		return -1;
 	}
 	if (strcmp(cfg.upstream, "http") != 0) {
-		fprintf(stderr, "bridge: unsupported upstream: %s (this "
-				"version speaks http)\n",
+		fprintf(stderr,
+		    "bridge: unsupported upstream: %s (this "
+		    "version speaks http)\n",
 		    cfg.upstream);
 		return -1;
 	}

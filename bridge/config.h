@@ -9,9 +9,19 @@
 
 #include <stddef.h>
 
-enum mode { MODE_NONE, MODE_LAMBDA, MODE_FCGI, MODE_CGI, MODE_REPLAY,
-	MODE_PREWARM };
-enum compress { COMPRESS_AUTO, COMPRESS_ON, COMPRESS_OFF };
+enum mode {
+	MODE_NONE,
+	MODE_LAMBDA,
+	MODE_FCGI,
+	MODE_CGI,
+	MODE_REPLAY,
+	MODE_PREWARM
+};
+enum compress {
+	COMPRESS_AUTO,
+	COMPRESS_ON,
+	COMPRESS_OFF
+};
 
 struct config {
 	enum mode mode;

@@ -89,11 +89,12 @@ static int
 check_socket_path(const char *s)
 {
 	if (s[0] == '/' && strlen(s) <= 107 &&
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		      "0123456789._-/") == strlen(s))
+	    strspn(s,
+	        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	        "0123456789._-/") == strlen(s))
 		return 0;
 	log_fatal("invalid socket path %s: it must be absolute, at most 107 "
-		  "bytes, of letters, digits and ._-/",
+	          "bytes, of letters, digits and ._-/",
 	    s);
 	return -1;
 }
@@ -106,7 +107,7 @@ prepare(struct core *c)
 
 	if (!cmd) {
 		log_fatal("no --cmd given and no config.ru in %s to start "
-			  "Puma for",
+		          "Puma for",
 		    cfg.app);
 		return -1;
 	}
@@ -213,7 +214,7 @@ core_lambda_opts(const struct request *req, struct lambda_opts *o)
 	o->compress = cfg.compress == COMPRESS_ON ||
 	    (cfg.compress == COMPRESS_AUTO && req->kind != REQ_V1);
 	o->max = req->kind == REQ_ALB ? BRIDGE_MAX_RESPONSE_ALB :
-					BRIDGE_MAX_RESPONSE;
+	                                BRIDGE_MAX_RESPONSE;
 }
 
 void
@@ -226,7 +227,8 @@ core_request_id(char out[37])
 		long long t = clock_ms() ^ (long long)getpid() << 32;
 
 		for (i = 0; i < sizeof(r); i++)
-			r[i] = (unsigned char)(t >> (i % 8 * 8)) ^ (unsigned char)i;
+			r[i] = (unsigned char)(t >> (i % 8 * 8)) ^
+			    (unsigned char)i;
 	}
 	r[6] = (r[6] & 0x0f) | 0x40;
 	r[8] = (r[8] & 0x3f) | 0x80;

@@ -68,13 +68,15 @@ member_map(jobj *o, const char *key, jobj **out)
 static int
 scalar(jobj *v, const char **s, size_t *n)
 {
-	if (!v || !(json_object_is_type(v, json_type_string) ||
-		      json_object_is_type(v, json_type_int) ||
-		      json_object_is_type(v, json_type_double)))
+	if (!v ||
+	    !(json_object_is_type(v, json_type_string) ||
+	        json_object_is_type(v, json_type_int) ||
+	        json_object_is_type(v, json_type_double)))
 		return 0;
 	*s = json_object_get_string(v);
 	*n = json_object_is_type(v, json_type_string) ?
-	    (size_t)json_object_get_string_len(v) : strlen(*s);
+	    (size_t)json_object_get_string_len(v) :
+	    strlen(*s);
 	return 1;
 }
 
@@ -95,8 +97,9 @@ iter_init(jobj *o, struct json_object_iterator *it,
 static int
 truthy(jobj *v)
 {
-	return v && !(json_object_is_type(v, json_type_boolean) &&
-			!json_object_get_boolean(v));
+	return v &&
+	    !(json_object_is_type(v, json_type_boolean) &&
+	        !json_object_get_boolean(v));
 }
 
 /* Rule 1, first step: warm-up shapes, only on events that are not HTTP
@@ -142,8 +145,8 @@ is_function_url(jobj *rc)
 static const char *
 other_what(jobj *root)
 {
-	static const char *const sources[] = { "sqs", "sns", "s3",
-		"dynamodb", "kinesis", "ses", "kafka", "mq", NULL };
+	static const char *const sources[] = { "sqs", "sns", "s3", "dynamodb",
+		"kinesis", "ses", "kafka", "mq", NULL };
 	jobj *recs, *first;
 	const char *s;
 	size_t n, i;
@@ -195,7 +198,7 @@ classify(jobj *root, const struct event_opts *o, enum req_kind *kind,
 		*what = "alb";
 	} else if (member_is(root, "version", "2.0") ||
 	    (!member(root, "httpMethod") && m &&
-		json_object_is_type(m, json_type_string))) {
+	        json_object_is_type(m, json_type_string))) {
 		*kind = is_function_url(rc) ? REQ_FURL : REQ_V2;
 		*what = *kind == REQ_FURL ? "function-url" : "http-v2";
 	} else if (member(root, "httpMethod")) {
@@ -318,7 +321,8 @@ conv_headers_v2(jobj *root, struct request *req)
 		v = json_object_array_get_idx(cookies, i);
 		if (!scalar(v, &s, &n))
 			continue;
-		if ((c.len && buf_add(&c, "; ", 2) < 0) || buf_add(&c, s, n) < 0)
+		if ((c.len && buf_add(&c, "; ", 2) < 0) ||
+		    buf_add(&c, s, n) < 0)
 			return request_fail(req, 431, "limit_exceeded",
 			    "request header fields too large");
 	}
@@ -349,7 +353,7 @@ execute_api_host(struct request *req)
 	request_header(req, "host", &h);
 	r = h.len && memmem(h.p, h.len, ".execute-api.", 13) &&
 	    (ends_with(h.p, h.len, ".amazonaws.com") ||
-		ends_with(h.p, h.len, ".amazonaws.com.cn"));
+	        ends_with(h.p, h.len, ".amazonaws.com.cn"));
 	buf_release(&h);
 	return r;
 }
@@ -357,9 +361,9 @@ execute_api_host(struct request *req)
 /* Rule 4: a stage the client did not type leaves the path; one it typed
  * (execute-api host) and the configured base path go to SCRIPT_NAME. */
 static void
-move_prefixes(jobj *rc, enum req_kind kind, const char *raw,
-    size_t rawlen, const struct event_opts *o, struct request *req,
-    struct buf *e, struct buf *script)
+move_prefixes(jobj *rc, enum req_kind kind, const char *raw, size_t rawlen,
+    const struct event_opts *o, struct request *req, struct buf *e,
+    struct buf *script)
 {
 	const char *stage, *rcpath;
 	size_t sn, rn;
@@ -368,7 +372,8 @@ move_prefixes(jobj *rc, enum req_kind kind, const char *raw,
 
 	if ((kind == REQ_V1 || kind == REQ_V2) &&
 	    member_str(rc, "stage", &stage, &sn) == 1 && sn > 0 &&
-	    sn < sizeof(seg) - 1 && !(sn == 8 && !memcmp(stage, "$default", 8))) {
+	    sn < sizeof(seg) - 1 &&
+	    !(sn == 8 && !memcmp(stage, "$default", 8))) {
 		seg[0] = '/';
 		memcpy(seg + 1, stage, sn);
 		seg[sn + 1] = '\0';
@@ -376,8 +381,8 @@ move_prefixes(jobj *rc, enum req_kind kind, const char *raw,
 		 * itself did (requestContext.path then equals path). */
 		strip = starts_seg(e, seg) &&
 		    (kind == REQ_V2 ||
-			(member_str(rc, "path", &rcpath, &rn) == 1 &&
-			    rn == rawlen && memcmp(rcpath, raw, rn) == 0));
+		        (member_str(rc, "path", &rcpath, &rn) == 1 &&
+		            rn == rawlen && memcmp(rcpath, raw, rn) == 0));
 		if (strip)
 			buf_consume(e, strlen(seg));
 		if (execute_api_host(req) && (strip || kind == REQ_V1))
@@ -392,8 +397,8 @@ move_prefixes(jobj *rc, enum req_kind kind, const char *raw,
 /* Rules 3 and 4: path_raw (encoded), PATH_INFO (decoded once), and
  * SCRIPT_NAME. */
 static int
-conv_path(jobj *root, jobj *rc, enum req_kind kind,
-    const struct event_opts *o, struct request *req)
+conv_path(jobj *root, jobj *rc, enum req_kind kind, const struct event_opts *o,
+    struct request *req)
 {
 	struct buf e = BUF_INIT, d = BUF_INIT, script = BUF_INIT;
 	const char *p = "/";
@@ -472,15 +477,18 @@ conv_query(jobj *root, enum req_kind kind, struct request *req)
 	if (kind == REQ_V2 || kind == REQ_FURL) {
 		r = member_str(root, "rawQueryString", &s, &n);
 		if (r < 0)
-			return bad_field(req, "rawQueryString must be a string");
+			return bad_field(req,
+			    "rawQueryString must be a string");
 		if (r == 1 && n && s[0] == '?')
 			s++, n--;
 		if (r == 1)
 			err = url_escape(&q, s, n, URL_QUERY_RAW);
 	} else {
-		if (member_map(root, "multiValueQueryStringParameters", &mv) < 0 ||
+		if (member_map(root, "multiValueQueryStringParameters", &mv) <
+		        0 ||
 		    member_map(root, "queryStringParameters", &sv) < 0)
-			return bad_field(req, "query parameters must be objects");
+			return bad_field(req,
+			    "query parameters must be objects");
 		iter_init(mv ? mv : sv, &it, &end);
 		for (; !err && !json_object_iter_equal(&it, &end);
 		     json_object_iter_next(&it)) {
@@ -492,7 +500,8 @@ conv_query(jobj *root, enum req_kind kind, struct request *req)
 			}
 			if (!v || !json_object_is_type(v, json_type_array))
 				continue;
-			for (i = 0; !err && i < json_object_array_length(v); i++)
+			for (i = 0; !err && i < json_object_array_length(v);
+			     i++)
 				err = query_pair(&q, k,
 				    json_object_array_get_idx(v, i), set);
 		}
@@ -550,9 +559,9 @@ set_addr(struct request *req, const char *s, size_t n)
 	}
 	for (i = 0; i < n; i++)
 		if (!(s[i] == '.' || s[i] == ':' || s[i] == '-' ||
-			(s[i] >= '0' && s[i] <= '9') ||
-			(s[i] >= 'a' && s[i] <= 'z') ||
-			(s[i] >= 'A' && s[i] <= 'Z')))
+		        (s[i] >= '0' && s[i] <= '9') ||
+		        (s[i] >= 'a' && s[i] <= 'z') ||
+		        (s[i] >= 'A' && s[i] <= 'Z')))
 			return;
 	if (n > 0 && n < 64)
 		request_set(&req->remote_addr, s, n);
@@ -617,7 +626,8 @@ conv_server(jobj *rc, enum req_kind kind, struct request *req)
 		last_element(&v, &s, &n);
 		req->https = n == 5 && strncasecmp(s, "https", 5) == 0;
 	} else {
-		req->https = kind != REQ_ALB; /* API Gateway serves HTTPS only */
+		req->https =
+		    kind != REQ_ALB; /* API Gateway serves HTTPS only */
 	}
 	request_header(req, "x-forwarded-port", &v);
 	last_element(&v, &s, &n);
@@ -626,15 +636,15 @@ conv_server(jobj *rc, enum req_kind kind, struct request *req)
 		request_header(req, "x-forwarded-for", &v);
 		last_element(&v, &s, &n); /* the hop ALB appended (R05) */
 		set_addr(req, s, n);
-	} else if (member_str(two ? member(rc, "http") :
-				    member(rc, "identity"),
-		       "sourceIp", &s, &n) == 1) {
+	} else if (member_str(two ? member(rc, "http") : member(rc, "identity"),
+	               "sourceIp", &s, &n) == 1) {
 		set_addr(req, s, n);
 	}
 	if (!*req->remote_addr)
 		request_set(&req->remote_addr, "127.0.0.1", 9);
 	if (member_str(two ? member(rc, "http") : rc, "protocol", &proto,
-		&pn) == 1 && pn >= 6 && pn <= 8 && !memcmp(proto, "HTTP/", 5) &&
+	        &pn) == 1 &&
+	    pn >= 6 && pn <= 8 && !memcmp(proto, "HTTP/", 5) &&
 	    http1_is_token(proto, pn))
 		request_set(&req->server_protocol, proto, pn);
 	buf_release(&v);
@@ -685,9 +695,9 @@ convert(jobj *root, enum req_kind kind, const struct event_opts *o,
 	req->kind = kind;
 	if (conv_method(root, rc, kind, req) < 0)
 		return -1;
-	if ((kind == REQ_V2 || kind == REQ_FURL ? conv_headers_v2(root, req) :
-						  conv_headers_v1(root, req)) <
-	    0)
+	if ((kind == REQ_V2 || kind == REQ_FURL ?
+	            conv_headers_v2(root, req) :
+	            conv_headers_v1(root, req)) < 0)
 		return -1;
 	if (kind == REQ_ALB)
 		req->multi = member(root, "multiValueHeaders") != NULL ||
@@ -732,7 +742,8 @@ parse_json(const char *text, size_t len, struct event_info *info)
 	info->offset = end;
 	if (err != json_tokener_success || !root) {
 		info->why = err == json_tokener_continue ?
-		    "truncated JSON" : json_tokener_error_desc(err);
+		    "truncated JSON" :
+		    json_tokener_error_desc(err);
 		json_object_put(root);
 		root = NULL;
 	} else if (end < len) {

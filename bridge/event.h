@@ -14,7 +14,7 @@
 
 enum event_class {
 	EVENT_HTTP,   /* an HTTP event; req is filled (req->status may
-			 hold a conversion failure: 400, 413, 414, 431) */
+	                 hold a conversion failure: 400, 413, 414, 431) */
 	EVENT_WARMER, /* a warm-up ping: answered without the app */
 	EVENT_OTHER,  /* JSON, but not HTTP: SQS, SNS, direct invokes... */
 	EVENT_BAD     /* not a JSON document we accept: info->why */
@@ -26,10 +26,10 @@ struct event_opts {
 };
 
 struct event_info {
-	const char *what;   /* "rest", "http-v2", "function-url", "alb",
-			       "sqs", "warmer", "unknown", ... */
-	const char *why;    /* EVENT_BAD: the reason */
-	size_t offset;      /* EVENT_BAD: where the parser stopped */
+	const char *what; /* "rest", "http-v2", "function-url", "alb",
+	                     "sqs", "warmer", "unknown", ... */
+	const char *why;  /* EVENT_BAD: the reason */
+	size_t offset;    /* EVENT_BAD: where the parser stopped */
 };
 
 /*

@@ -51,7 +51,8 @@ gzip_inflate(const char *in, size_t n, struct buf *out, size_t max_out,
 		if (r == Z_STREAM_END) {
 			if (z.avail_in == 0) {
 				res = too_big(out->len, n, max_out, ratio) ?
-				    GZIP_TOO_BIG : GZIP_OK;
+				    GZIP_TOO_BIG :
+				    GZIP_OK;
 				break;
 			}
 			/* another member follows; anything else is garbage */
@@ -81,7 +82,7 @@ gzip_deflate(const char *in, size_t n, struct buf *out)
 	memset(&z, 0, sizeof(z));
 	buf_reset(out);
 	if (deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
-		Z_DEFAULT_STRATEGY) != Z_OK)
+	        Z_DEFAULT_STRATEGY) != Z_OK)
 		return -1;
 	bound = deflateBound(&z, (uLong)n) + 32;
 	room = buf_room(out, bound);

@@ -210,7 +210,8 @@ linemux_tail(const struct linemux *m, struct buf *out)
 
 	buf_reset(out);
 	for (i = 0; i < m->tail_n; i++) {
-		k = (m->tail_next + LINEMUX_TAIL - m->tail_n + i) % LINEMUX_TAIL;
+		k = (m->tail_next + LINEMUX_TAIL - m->tail_n + i) %
+		    LINEMUX_TAIL;
 		buf_addstr(out, m->tail[k]);
 		buf_addch(out, '\n');
 	}

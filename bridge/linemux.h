@@ -40,8 +40,8 @@ struct linemux {
  * Take over the read ends out_fd and err_fd (made non-blocking) and watch
  * them in l. Prefixes are borrowed and must outlive the mux.
  */
-void linemux_init(struct linemux *m, struct loop *l, int out_fd,
-    int err_fd, const char *out_prefix, const char *err_prefix);
+void linemux_init(struct linemux *m, struct loop *l, int out_fd, int err_fd,
+    const char *out_prefix, const char *err_prefix);
 
 /*
  * The line splitter, without I/O: feed n bytes of stream i (0 stdout,

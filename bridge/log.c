@@ -161,8 +161,9 @@ log_escape(struct buf *out, const char *p, size_t n)
 
 	while (i < n) {
 		k = utf8_seq(s + i, n - i);
-		if (k > 1 || (k == 1 && s[i] >= 0x20 && s[i] != 0x7f &&
-				  s[i] != '\\') || (k == 1 && s[i] == '\t')) {
+		if (k > 1 ||
+		    (k == 1 && s[i] >= 0x20 && s[i] != 0x7f && s[i] != '\\') ||
+		    (k == 1 && s[i] == '\t')) {
 			if (buf_add(out, p + i, k) < 0)
 				return -1;
 			i += k;

@@ -11,7 +11,12 @@
 
 #include "../sockets/buf.h"
 
-enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+enum log_level {
+	LOG_DEBUG,
+	LOG_INFO,
+	LOG_WARN,
+	LOG_ERROR
+};
 
 /* The sink: tests replace it to capture lines (STYLE E8). */
 typedef void log_sink_fn(void *arg, const char *line, size_t n);

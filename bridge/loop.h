@@ -40,11 +40,13 @@ struct loop {
 	unsigned next_id;
 };
 
-#define LOOP_INIT { 0 }
+#define LOOP_INIT                                                              \
+	{                                                                      \
+		0                                                              \
+	}
 
 /* Watch fd for events (POLLIN/POLLOUT); replaces an existing entry. */
-void loop_add(struct loop *l, int fd, short events, loop_io_fn *fn,
-    void *arg);
+void loop_add(struct loop *l, int fd, short events, loop_io_fn *fn, void *arg);
 /* Change the events of a watched fd. */
 void loop_events(struct loop *l, int fd, short events);
 /* Stop watching fd (before closing it). Harmless if not watched. */

@@ -46,7 +46,7 @@ print_line(struct replay *r)
 		if (o) {
 			s = json_object_to_json_string_ext(o,
 			    JSON_C_TO_STRING_PRETTY |
-				JSON_C_TO_STRING_NOSLASHESCAPE);
+			        JSON_C_TO_STRING_NOSLASHESCAPE);
 			fd_write_all(1, s, strlen(s), -1);
 			fd_write_all(1, "\n", 1, -1);
 			json_object_put(o);
@@ -115,7 +115,8 @@ replay_event(struct replay *r, const char *text, size_t len)
 		log_msg(LOG_WARN, "event_unknown", "file=%s event=%lu what=%s",
 		    r->source, r->events, info.what);
 		snprintf(msg, sizeof(msg), "not an HTTP event (%s)", info.what);
-		reply_invocation_error("Runtime.UnsupportedEvent", msg, &r->out);
+		reply_invocation_error("Runtime.UnsupportedEvent", msg,
+		    &r->out);
 		break;
 	}
 	request_release(&req);
@@ -158,7 +159,7 @@ looks_jsonl(const char *p, size_t n)
 			i++;
 		if (k > i) {
 			if (!((p[i] == '{' && p[k - 1] == '}') ||
-				(p[i] == '[' && p[k - 1] == ']')))
+			        (p[i] == '[' && p[k - 1] == ']')))
 				return 0;
 			lines++;
 		}
@@ -210,13 +211,14 @@ replay_file(struct replay *r, const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	r->source = path;
-	if (fd < 0 || slurp(fd, jsonl ? REPLAY_MAX_STDIN : BRIDGE_MAX_EVENT + 1,
-			  &text) < 0) {
+	if (fd < 0 ||
+	    slurp(fd, jsonl ? REPLAY_MAX_STDIN : BRIDGE_MAX_EVENT + 1, &text) <
+	        0) {
 		log_msg(LOG_ERROR, "replay_bad_file", "file=%s: %s", path,
 		    errno == EMSGSIZE ? "too large" : strerror(errno));
 		reply_invocation_error("Runtime.InvalidEvent",
 		    errno == EMSGSIZE ? "event file too large" :
-					"event file unreadable",
+		                        "event file unreadable",
 		    &r->out);
 		print_line(r);
 	} else {
@@ -245,8 +247,9 @@ replay_dir(struct replay *r, const char *dir)
 		de = readdir(d);
 		if (!de)
 			break;
-		if (de->d_name[0] == '.' || !(ends_with(de->d_name, ".json") ||
-						ends_with(de->d_name, ".jsonl")))
+		if (de->d_name[0] == '.' ||
+		    !(ends_with(de->d_name, ".json") ||
+		        ends_with(de->d_name, ".jsonl")))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;

@@ -283,7 +283,7 @@ first_of(const struct reply *rep, size_t i)
 	for (j = 0; j < i; j++)
 		if (rep->hdr[j].name_len == rep->hdr[i].name_len &&
 		    strncasecmp(rep->hdr[j].name, rep->hdr[i].name,
-			rep->hdr[i].name_len) == 0)
+		        rep->hdr[i].name_len) == 0)
 			return j;
 	return i;
 }
@@ -329,7 +329,8 @@ all_values(const struct reply *rep, size_t i)
 	for (j = i; j < rep->nhdr; j++)
 		if (first_of(rep, j) == i)
 			json_object_array_add(a,
-			    json_text(rep->hdr[j].value, rep->hdr[j].value_len));
+			    json_text(rep->hdr[j].value,
+			        rep->hdr[j].value_len));
 	return a;
 }
 
@@ -420,8 +421,8 @@ headers_alb_single(const struct reply *rep, struct json_object *root)
 				if (name[k] == '-')
 					continue;
 				name[k] = (char)((n >> bit++ & 1) ?
-					toupper((unsigned char)name[k]) :
-					tolower((unsigned char)name[k]));
+				        toupper((unsigned char)name[k]) :
+				        tolower((unsigned char)name[k]));
 			}
 			n++;
 			json_object_object_add(h, name,
@@ -529,7 +530,7 @@ render(const struct reply *rep, const struct lambda_opts *o, struct buf *out)
 	} else {
 		json_object_object_add(root, "body",
 		    json_object_new_string_len(rep->body.p ? rep->body.p : "",
-			(int)rep->body.len));
+		        (int)rep->body.len));
 	}
 	json_object_object_add(root, "isBase64Encoded",
 	    json_object_new_boolean(binary));
@@ -545,8 +546,8 @@ render(const struct reply *rep, const struct lambda_opts *o, struct buf *out)
 }
 
 int
-reply_to_lambda(struct reply *rep, const struct lambda_opts *o,
-    struct buf *out, size_t *size)
+reply_to_lambda(struct reply *rep, const struct lambda_opts *o, struct buf *out,
+    size_t *size)
 {
 	int compressed = 0, fits;
 

@@ -63,8 +63,7 @@ int reply_to_lambda(struct reply *rep, const struct lambda_opts *o,
 void reply_generic_error(int status, const char *why, struct buf *out);
 
 /* An invocation-error object {"errorType","errorMessage"}. */
-void reply_invocation_error(const char *type, const char *msg,
-    struct buf *out);
+void reply_invocation_error(const char *type, const char *msg, struct buf *out);
 
 /* Does an Accept-Encoding value allow gzip (q > 0, or "*" with q > 0)? */
 int reply_accepts_gzip(const char *v, size_t n);

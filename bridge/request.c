@@ -17,12 +17,10 @@
 
 /* Fields meaning something only between two hops (RFC 9110 7.6.1, R09),
  * plus those the bridge derives itself (R04, R10, R11). */
-static const char *const dropped_names[] = {
-	"connection", "keep-alive", "te", "trailer", "transfer-encoding",
-	"upgrade", "proxy-connection", "proxy", "proxy-authorization",
-	"expect", "content-length", "x-forwarded-prefix",
-	"x-amzn-request-context", "x-amzn-lambda-context", NULL
-};
+static const char *const dropped_names[] = { "connection", "keep-alive", "te",
+	"trailer", "transfer-encoding", "upgrade", "proxy-connection", "proxy",
+	"proxy-authorization", "expect", "content-length", "x-forwarded-prefix",
+	"x-amzn-request-context", "x-amzn-lambda-context", NULL };
 
 /* The meta-variable strings, for init and release. */
 static const size_t meta_offs[] = {
@@ -37,7 +35,7 @@ static const size_t meta_offs[] = {
 	offsetof(struct request, remote_addr),
 	offsetof(struct request, request_id),
 };
-#define NMETA (sizeof(meta_offs) / sizeof(meta_offs[0]))
+#define NMETA        (sizeof(meta_offs) / sizeof(meta_offs[0]))
 #define META(req, i) ((char **)((char *)(req) + meta_offs[i]))
 
 void
@@ -84,8 +82,7 @@ request_set(char **field, const char *p, size_t n)
 }
 
 int
-request_fail(struct request *req, int status, const char *kind,
-    const char *why)
+request_fail(struct request *req, int status, const char *kind, const char *why)
 {
 	if (!req->status) {
 		req->status = status;
@@ -201,8 +198,8 @@ strip_connection_listed(struct request *req, const char *list, size_t n)
 	char name[128];
 
 	while (i < n) {
-		while (i < n && (list[i] == ',' || list[i] == ' ' ||
-				    list[i] == '\t'))
+		while (i < n &&
+		    (list[i] == ',' || list[i] == ' ' || list[i] == '\t'))
 			i++;
 		for (j = i; j < n && list[j] != ',' && list[j] != ' ' &&
 		     list[j] != '\t';
@@ -303,7 +300,7 @@ seen_before(const struct request *req, size_t i)
 
 	for (j = 0; j < i; j++)
 		if (name_is(req->hdr[j].name, req->hdr[j].name_len,
-			req->hdr[i].name))
+		        req->hdr[i].name))
 			return 1;
 	return 0;
 }
@@ -327,8 +324,9 @@ cgi_headers(const struct request *req, request_var_fn *fn, void *arg)
 		for (k = 0; k < h->name_len; k++) {
 			char c = h->name[k];
 
-			c = c == '-' ? '_' :
-			    (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+			c = c == '-'               ? '_' :
+			    (c >= 'a' && c <= 'z') ? (char)(c - 32) :
+			                             c;
 			buf_addch(&name, c);
 		}
 		request_header(req, h->name, &val);
@@ -344,8 +342,8 @@ request_cgi_vars(const struct request *req, request_var_fn *fn, void *arg)
 	struct buf b = BUF_INIT;
 	char len[32];
 
-	buf_init(&b, BRIDGE_MAX_HEADER_BYTES + BRIDGE_MAX_PATH +
-		BRIDGE_MAX_QUERY);
+	buf_init(&b,
+	    BRIDGE_MAX_HEADER_BYTES + BRIDGE_MAX_PATH + BRIDGE_MAX_QUERY);
 #define VAR(n, v) fn(arg, n, v, strlen(v))
 	VAR("GATEWAY_INTERFACE", "CGI/1.1");
 	VAR("SERVER_SOFTWARE", "bridge/" BRIDGE_VERSION);

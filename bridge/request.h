@@ -57,14 +57,14 @@ struct request {
 	struct buf body; /* decoded (base64, then gzip) */
 
 	/* Invocation context. */
-	char *request_id; /* the invocation's id: X-Request-Id */
+	char *request_id;      /* the invocation's id: X-Request-Id */
 	long long deadline_ms; /* CLOCK_MONOTONIC; 0 when none */
 
 	/* First failure: the status the client gets (400, 413, 414, 431). */
 	int status;
-	const char *why;  /* static text for the error body and log */
-	const char *kind_log; /* log kind= for the failure */
-	unsigned dropped; /* headers ignored by the filter */
+	const char *why;       /* static text for the error body and log */
+	const char *kind_log;  /* log kind= for the failure */
+	unsigned dropped;      /* headers ignored by the filter */
 	struct buf connection; /* the client's Connection values, joined */
 };
 
@@ -105,9 +105,9 @@ size_t request_header(const struct request *req, const char *name,
 
 /*
  * The pure policy step between front end and upstream: strip the headers
- * named by the client's Connection field (R09), inflate a gzip'd body (capped: a bomb is 413,
- * corrupt data 400), and check the body cap. Returns 0, or -1 with
- * req->status set. gzip_ratio: see BRIDGE_GZIP_RATIO.
+ * named by the client's Connection field (R09), inflate a gzip'd body (capped:
+ * a bomb is 413, corrupt data 400), and check the body cap. Returns 0, or -1
+ * with req->status set. gzip_ratio: see BRIDGE_GZIP_RATIO.
  */
 int request_prepare(struct request *req, unsigned gzip_ratio);
 
@@ -122,8 +122,7 @@ int request_has_body(const struct request *req);
  */
 typedef void request_var_fn(void *arg, const char *name, const char *value,
     size_t value_len);
-void request_cgi_vars(const struct request *req, request_var_fn *fn,
-    void *arg);
+void request_cgi_vars(const struct request *req, request_var_fn *fn, void *arg);
 
 /* REQUEST_URI: script_name + path_raw + ["?" query], into out (reset). */
 void request_uri(const struct request *req, struct buf *out);

@@ -15,8 +15,7 @@ static sigset_t start_mask;
 int
 sig_init(void)
 {
-	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP,
-		SIGQUIT };
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT };
 	struct sigaction sa;
 	sigset_t set;
 	size_t i;

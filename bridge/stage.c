@@ -27,7 +27,7 @@
 #include "stage.h"
 
 #define STAGE_MAX_DEPTH 256
-#define STAGE_MARKER ".bridge-stage"
+#define STAGE_MARKER    ".bridge-stage"
 
 struct walk {
 	const struct stage_opts *o;
@@ -37,7 +37,7 @@ struct walk {
 	uint64_t hash;
 	int copy; /* 0: fingerprint pass; 1: copy pass */
 	int depth;
-	int err;  /* errno of the first failure in the copy pass */
+	int err; /* errno of the first failure in the copy pass */
 };
 
 static void
@@ -112,9 +112,10 @@ excluded(const struct walk *w, const char *rel)
 			while (n && pat[n - 1] == ' ')
 				n--;
 			pat[n] = '\0';
-			if (n && (fnmatch(pat, rel, FNM_PATHNAME) == 0 ||
-				     (!strchr(pat, '/') &&
-					 fnmatch(pat, base, 0) == 0)))
+			if (n &&
+			    (fnmatch(pat, rel, FNM_PATHNAME) == 0 ||
+			        (!strchr(pat, '/') &&
+			            fnmatch(pat, base, 0) == 0)))
 				return 1;
 		}
 		p += strcspn(p, ",");
@@ -163,12 +164,13 @@ copy_data(int in, int out, off_t size)
 		else {
 			r = fd_read(in, chunk,
 			    want < sizeof(chunk) ? want : sizeof(chunk));
-			if (r > 0 && fd_write_all(out, chunk, (size_t)r, -1) < 0)
+			if (r > 0 &&
+			    fd_write_all(out, chunk, (size_t)r, -1) < 0)
 				return -1;
 		}
 		if (r < 0 && mode < 2 &&
 		    (errno == EXDEV || errno == ENOSYS || errno == EINVAL ||
-			errno == EOPNOTSUPP)) {
+		        errno == EOPNOTSUPP)) {
 			mode++;
 			continue;
 		}
@@ -199,8 +201,8 @@ copy_file(struct walk *w, const struct stat *sb)
 		fd_close(&in);
 		return; /* replaced by something else meanwhile */
 	}
-	out = open(w->dst.p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-		O_CLOEXEC, 0600);
+	out = open(w->dst.p,
+	    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0) {
 		fail(w, "create");
 		fd_close(&in);
@@ -209,8 +211,7 @@ copy_file(struct walk *w, const struct stat *sb)
 	if (copy_data(in, out, now.st_size) < 0)
 		fail(w, "copy");
 	/* no setuid/setgid in the copy (R70) */
-	if (fchmod(out, sb->st_mode & 0777) < 0 ||
-	    futimens(out, ts) < 0)
+	if (fchmod(out, sb->st_mode & 0777) < 0 || futimens(out, ts) < 0)
 		fail(w, "set attributes of");
 	w->st->bytes += (unsigned long long)now.st_size;
 	fd_close(&in);
@@ -290,8 +291,7 @@ skip_entry(struct walk *w, const char *type)
 		return; /* warned once, in the first pass */
 	buf_init(&e, 8192);
 	log_escape(&e, rel_of(w), strlen(rel_of(w)));
-	log_msg(LOG_WARN, "copy_skip", "path=%s type=%s", e.p ? e.p : "",
-	    type);
+	log_msg(LOG_WARN, "copy_skip", "path=%s type=%s", e.p ? e.p : "", type);
 	buf_release(&e);
 }
 
@@ -314,7 +314,8 @@ walk_entry(struct walk *w)
 		meta[0] = sb.st_mode;
 		meta[1] = S_ISDIR(sb.st_mode) ? 0 : (uint64_t)sb.st_size;
 		meta[2] = S_ISDIR(sb.st_mode) ? 0 : (uint64_t)sb.st_mtim.tv_sec;
-		meta[3] = S_ISDIR(sb.st_mode) ? 0 : (uint64_t)sb.st_mtim.tv_nsec;
+		meta[3] =
+		    S_ISDIR(sb.st_mode) ? 0 : (uint64_t)sb.st_mtim.tv_nsec;
 		hash_bytes(&w->hash, meta, sizeof(meta));
 	}
 	if (S_ISDIR(sb.st_mode)) {
@@ -329,9 +330,10 @@ walk_entry(struct walk *w)
 		w->st->links++;
 		copy_link(w, &sb);
 	} else {
-		skip_entry(w, S_ISFIFO(sb.st_mode) ? "fifo" :
-			S_ISSOCK(sb.st_mode)         ? "socket" :
-						       "device");
+		skip_entry(w,
+		    S_ISFIFO(sb.st_mode)     ? "fifo" :
+		        S_ISSOCK(sb.st_mode) ? "socket" :
+		                               "device");
 	}
 }
 
@@ -467,12 +469,13 @@ remove_stale(const char *dst)
 			break;
 		if (strncmp(de->d_name, base, bl) != 0 ||
 		    (strncmp(de->d_name + bl, ".tmp-", 5) != 0 &&
-			strncmp(de->d_name + bl, ".old-", 5) != 0))
+		        strncmp(de->d_name + bl, ".old-", 5) != 0))
 			continue;
 		buf_reset(&p);
 		buf_printf(&p, "%s/%s", dir, de->d_name);
 		if (p.p && stage_remove(p.p) == 0)
-			log_msg(LOG_INFO, "stage_stale_removed", "path=%s", p.p);
+			log_msg(LOG_INFO, "stage_stale_removed", "path=%s",
+			    p.p);
 	}
 	if (d)
 		closedir(d);
@@ -533,7 +536,7 @@ space_ok(const char *dst, const struct stage_stats *st)
 	if (need <= have)
 		return 1;
 	log_fatal("not enough space to stage the app in %s: it needs %llu "
-		  "bytes, %llu are free",
+	          "bytes, %llu are free",
 	    dst, need, have);
 	return 0;
 }
@@ -573,8 +576,7 @@ finish(const char *tmp, const char *dst, const char *mark)
 }
 
 static int
-stage_copy(struct walk *w, const char *src, const char *dst,
-    const char *mark)
+stage_copy(struct walk *w, const char *src, const char *dst, const char *mark)
 {
 	char tmp[PATH_MAX + 64];
 
@@ -594,7 +596,7 @@ stage_copy(struct walk *w, const char *src, const char *dst,
 
 		if (e == ENOSPC || e == EDQUOT)
 			log_fatal("unable to stage the app: %s full after %llu "
-				  "bytes",
+			          "bytes",
 			    dst, w->st->bytes);
 		else
 			log_fatal("unable to stage the app into %s: %s", dst,
@@ -622,8 +624,8 @@ stage_locked(const struct stage_opts *o, struct stage_stats *st,
 	remove_stale(o->dst);
 	if (walk_tree(&w, src, o->dst, 0) < 0)
 		goto out;
-	hash_bytes(&w.hash, o->exclude ? o->exclude : "", 1 +
-	    strlen(o->exclude ? o->exclude : ""));
+	hash_bytes(&w.hash, o->exclude ? o->exclude : "",
+	    1 + strlen(o->exclude ? o->exclude : ""));
 	snprintf(mark, sizeof(mark), "bridge-stage 1 %016llx\n",
 	    (unsigned long long)w.hash);
 	if (marker_matches(o->dst, mark)) {

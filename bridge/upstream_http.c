@@ -128,7 +128,7 @@ repeated(const struct request *req, size_t i)
 	for (j = 0; j < i; j++)
 		if (req->hdr[j].name_len == req->hdr[i].name_len &&
 		    strncasecmp(req->hdr[j].name, req->hdr[i].name,
-			req->hdr[i].name_len) == 0)
+		        req->hdr[i].name_len) == 0)
 			return 1;
 	return 0;
 }
@@ -154,8 +154,8 @@ upstream_http_encode(const struct request *req, struct buf *out)
 
 		if (repeated(req, i) || in_list(owned, h->name, h->name_len) ||
 		    (*req->request_id &&
-			in_list((const char *const[]) { "x-request-id", NULL },
-			    h->name, h->name_len)))
+		        in_list((const char *const[]){ "x-request-id", NULL },
+		            h->name, h->name_len)))
 			continue;
 		request_header(req, h->name, &v);
 		hl_add(&l, h->name, v.p ? v.p : "", v.len);
@@ -180,7 +180,11 @@ upstream_http_encode(const struct request *req, struct buf *out)
 	return r;
 }
 
-enum { X_SEND, X_RECV, X_DONE };
+enum {
+	X_SEND,
+	X_RECV,
+	X_DONE
+};
 
 struct xchg {
 	struct upstream_http *u;
@@ -216,8 +220,7 @@ finish(struct xchg *x, int status, const char *kind, const char *why)
 
 /* The request may go again on a fresh connection: it was a reused one
  * and the app sent nothing (R46). */
-static int
-retry(struct xchg *x);
+static int retry(struct xchg *x);
 
 void
 upstream_http_take(const struct http1_response *r, struct reply *rep)
@@ -374,7 +377,7 @@ retry(struct xchg *x)
 	reply_release(x->rep);
 	reply_init(x->rep, BRIDGE_MAX_APP_BODY);
 	x->state = X_DONE; /* connect_app sets it again */
-	connect_app(x); /* on failure it has finished x with the error */
+	connect_app(x);    /* on failure it has finished x with the error */
 	return 0;
 }
 
@@ -389,8 +392,9 @@ upstream_http_forward(struct upstream_http *u, const struct request *req,
 	x.req = req;
 	x.rep = rep;
 	x.fd = -1;
-	buf_init(&x.out, req->body.len + BRIDGE_MAX_PATH + BRIDGE_MAX_QUERY +
-		3 * BRIDGE_MAX_HEADER_BYTES + 4096);
+	buf_init(&x.out,
+	    req->body.len + BRIDGE_MAX_PATH + BRIDGE_MAX_QUERY +
+	        3 * BRIDGE_MAX_HEADER_BYTES + 4096);
 	if (upstream_http_encode(req, &x.out) < 0) {
 		buf_release(&x.out);
 		reply_error(rep, 502, NULL);

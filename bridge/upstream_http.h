@@ -17,8 +17,8 @@
 struct upstream_http {
 	const char *socket; /* borrowed */
 	struct loop *loop;
-	int idle_fd;        /* a kept-alive connection, or -1 */
-	const int *abort;   /* when it points at non-zero, give up (503) */
+	int idle_fd;      /* a kept-alive connection, or -1 */
+	const int *abort; /* when it points at non-zero, give up (503) */
 };
 
 void upstream_http_init(struct upstream_http *u, struct loop *l,

@@ -16,7 +16,10 @@ struct buf {
 	size_t max; /* hard cap on len; 0 (the zero state) accepts nothing */
 };
 
-#define BUF_INIT { NULL, 0, 0, 0 }
+#define BUF_INIT                                                               \
+	{                                                                      \
+		NULL, 0, 0, 0                                                  \
+	}
 
 /* Set the cap of an empty or released buffer. Allocates nothing. */
 void buf_init(struct buf *b, size_t max);

@@ -30,9 +30,8 @@ struct http1_hdr {
  * carry (CTLs, CR, LF, NUL; the target also no space), or EMSGSIZE from
  * the buffer cap (out is then released, per buf).
  */
-int http1_write_request(struct buf *out, const char *method,
-    const char *target, const struct http1_hdr *h, size_t nh,
-    long long content_length);
+int http1_write_request(struct buf *out, const char *method, const char *target,
+    const struct http1_hdr *h, size_t nh, long long content_length);
 
 /* RFC 9110 token (header names, methods) and field-value checks. */
 int http1_is_token(const char *p, size_t n);
@@ -59,23 +58,23 @@ typedef int http1_sink_fn(void *arg, const char *p, size_t n);
 
 struct http1_response {
 	/* results, valid once the head is parsed (state past the head) */
-	int status;            /* 200..599; 1xx answers are skipped */
-	int minor;             /* HTTP/1.<minor> */
-	int keep_alive;        /* reusable after PARSE_DONE, if no bytes left */
+	int status;     /* 200..599; 1xx answers are skipped */
+	int minor;      /* HTTP/1.<minor> */
+	int keep_alive; /* reusable after PARSE_DONE, if no bytes left */
 	enum http1_framing framing;
 	unsigned long long content_length;
-	struct buf head;       /* the final head as received */
+	struct buf head; /* the final head as received */
 	struct http1_field field[HTTP1_MAX_FIELDS];
 	size_t nfields;
 	unsigned long long received; /* every byte fed so far, 1xx included */
-	const char *why;       /* static reason after PARSE_BAD */
+	const char *why;             /* static reason after PARSE_BAD */
 
 	/* private */
 	int head_request;
 	http1_sink_fn *sink;
 	void *sink_arg;
 	int state;
-	int eol;               /* end-of-head detector state */
+	int eol; /* end-of-head detector state */
 	int digits;
 	unsigned long long left;
 	size_t line;
@@ -96,15 +95,14 @@ void http1_response_init(struct http1_response *r, int head_request,
  * is extra data, and the connection must not be reused (HOSTILE R43).
  * PARSE_BAD: see why; do not feed again. May be called with n == 0.
  */
-enum parse_result http1_feed(struct http1_response *r, const char *p,
-    size_t n, size_t *used);
+enum parse_result http1_feed(struct http1_response *r, const char *p, size_t n,
+    size_t *used);
 
 /* The peer closed. PARSE_DONE only for a close-delimited body. */
 enum parse_result http1_feed_eof(struct http1_response *r);
 
 /* Is field i named name (case-insensitive)? */
-int http1_field_is(const struct http1_response *r, size_t i,
-    const char *name);
+int http1_field_is(const struct http1_response *r, size_t i, const char *name);
 
 void http1_response_release(struct http1_response *r);
 

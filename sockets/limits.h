@@ -20,7 +20,7 @@
  * chunked body (RFC 9112 7.1); nginx uses similarly small fixed buffers.
  */
 #define HTTP1_MAX_CHUNK_LINE 1024
-#define HTTP1_MAX_TRAILER (16 * 1024)
+#define HTTP1_MAX_TRAILER    (16 * 1024)
 
 /* Linux sun_path: 108 bytes including the NUL (unix(7); HOSTILE P9). */
 #define UNIX_PATH_MAX 107

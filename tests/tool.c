@@ -97,7 +97,8 @@ parse_case(struct casefile *c, char *data)
 		line = p;
 		nl = strchr(p, '\n');
 		p = nl ? nl + 1 : p + strlen(p);
-		if (line[0] == '[' && nl && nl[-1] == ']' && c->n < MAX_SECTIONS &&
+		if (line[0] == '[' && nl && nl[-1] == ']' &&
+		    c->n < MAX_SECTIONS &&
 		    (size_t)(nl - line) < sizeof(cur->name)) {
 			if (cur)
 				cur->len = (size_t)(line - cur->text);
@@ -157,8 +158,8 @@ unescape(const char *p, size_t n, int crlf, struct buf *out)
 				buf_addch(out, '\0');
 			else if (e == 'x' && i + 2 < n && hexv(p[i + 1]) >= 0 &&
 			    hexv(p[i + 2]) >= 0) {
-				buf_addch(out, hexv(p[i + 1]) << 4 |
-					hexv(p[i + 2]));
+				buf_addch(out,
+				    hexv(p[i + 1]) << 4 | hexv(p[i + 2]));
 				i += 2;
 			} else
 				buf_addch(out, e);
@@ -202,8 +203,8 @@ fail(struct casefile *c, const char *what, const char *want, size_t wl,
 }
 
 static void
-expect_bytes(struct casefile *c, const char *what, const char *want,
-    size_t wl, const char *got, size_t gl)
+expect_bytes(struct casefile *c, const char *what, const char *want, size_t wl,
+    const char *got, size_t gl)
 {
 	if (wl != gl || (wl && memcmp(want, got, wl) != 0))
 		fail(c, what, want, wl, got, gl);
@@ -274,8 +275,9 @@ check_cgi(struct casefile *c, const struct request *req,
 	join_lines(got.line, got.n, &g);
 	join_lines(want.line, want.n, &w);
 	if (g.len != w.len || memcmp(g.p ? g.p : "", w.p ? w.p : "", g.len))
-		buf_printf(&c->err, "  CGI variables differ\n  --- expected\n"
-				    "%s  --- got\n%s",
+		buf_printf(&c->err,
+		    "  CGI variables differ\n  --- expected\n"
+		    "%s  --- got\n%s",
 		    w.p ? w.p : "", g.p ? g.p : "");
 	for (i = 0; i < got.n; i++)
 		free(got.line[i]);
@@ -302,7 +304,8 @@ apply_config(struct casefile *c, struct event_opts *eo, size_t *max_body)
 	if (!s)
 		return;
 	snprintf(copy, sizeof(copy), "%s", s->text);
-	for (p = strtok_r(copy, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+	for (p = strtok_r(copy, "\n", &save); p;
+	     p = strtok_r(NULL, "\n", &save)) {
 		eq = strchr(p, '=');
 		if (!eq || *p == '#')
 			continue;
@@ -317,8 +320,8 @@ apply_config(struct casefile *c, struct event_opts *eo, size_t *max_body)
 			cfg.gzip_ratio = (unsigned)atoi(eq);
 		else if (strcmp(p, "compress") == 0)
 			cfg.compress = strcmp(eq, "on") == 0 ? COMPRESS_ON :
-			    strcmp(eq, "off") == 0	    ? COMPRESS_OFF :
-							      COMPRESS_AUTO;
+			    strcmp(eq, "off") == 0           ? COMPRESS_OFF :
+			                                       COMPRESS_AUTO;
 		else
 			buf_printf(&c->err, "  unknown config key %s\n", p);
 	}
@@ -428,8 +431,7 @@ check_http(struct casefile *c, struct request *req)
 	reply_release(&rep);
 }
 
-static const char *const class_names[] = { "http", "warmer", "other",
-	"bad" };
+static const char *const class_names[] = { "http", "warmer", "other", "bad" };
 
 static void
 run_case(struct casefile *c)
@@ -465,7 +467,8 @@ run_case(struct casefile *c)
 		request_prepare(&req, cfg.gzip_ratio);
 		s = section(c, "expect-status");
 		if (req.status != (s ? atoi(s->text) : 0))
-			buf_printf(&c->err, "  status: expected %s got %d (%s)\n",
+			buf_printf(&c->err,
+			    "  status: expected %s got %d (%s)\n",
 			    s ? s->text : "0", req.status,
 			    req.why ? req.why : "no failure");
 		check_http(c, &req);

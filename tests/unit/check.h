@@ -45,33 +45,35 @@ check_show(const char *label, const void *p, size_t n)
 	printf("%s\"\n", n > 400 ? "..." : "");
 }
 
-#define CHECK(cond) check_result(!!(cond), __FILE__, __LINE__, "expected " #cond)
+#define CHECK(cond)                                                            \
+	check_result(!!(cond), __FILE__, __LINE__, "expected " #cond)
 
-#define CHECK_INT(got, want)                                                  \
-	do {                                                                  \
-		long long g_ = (long long)(got), w_ = (long long)(want);      \
-		char m_[256];                                                 \
-		snprintf(m_, sizeof(m_), "%s: expected %lld got %lld", #got,  \
-		    w_, g_);                                                  \
-		check_result(g_ == w_, __FILE__, __LINE__, m_);               \
+#define CHECK_INT(got, want)                                                   \
+	do {                                                                   \
+		long long g_ = (long long)(got), w_ = (long long)(want);       \
+		char m_[256];                                                  \
+		snprintf(m_, sizeof(m_), "%s: expected %lld got %lld", #got,   \
+		    w_, g_);                                                   \
+		check_result(g_ == w_, __FILE__, __LINE__, m_);                \
 	} while (0)
 
-#define CHECK_MEM(got, glen, want, wlen)                                      \
-	do {                                                                  \
-		const void *g_ = (got), *w_ = (want);                         \
-		size_t gl_ = (glen), wl_ = (wlen);                            \
-		int ok_ = gl_ == wl_ && (gl_ == 0 || memcmp(g_, w_, gl_) == 0); \
+#define CHECK_MEM(got, glen, want, wlen)                                       \
+	do {                                                                   \
+		const void *g_ = (got), *w_ = (want);                          \
+		size_t gl_ = (glen), wl_ = (wlen);                             \
+		int ok_ =                                                      \
+		    gl_ == wl_ && (gl_ == 0 || memcmp(g_, w_, gl_) == 0);      \
 		if (!check_result(ok_, __FILE__, __LINE__, #got " differs")) { \
-			check_show("expected", w_, wl_);                      \
-			check_show("got     ", g_, gl_);                      \
-		}                                                             \
+			check_show("expected", w_, wl_);                       \
+			check_show("got     ", g_, gl_);                       \
+		}                                                              \
 	} while (0)
 
-#define CHECK_STR(got, want)                                                  \
-	do {                                                                  \
-		const char *gs_ = (got), *ws_ = (want);                       \
-		CHECK_MEM(gs_ ? gs_ : "(null)", strlen(gs_ ? gs_ : "(null)"), \
-		    ws_ ? ws_ : "(null)", strlen(ws_ ? ws_ : "(null)"));      \
+#define CHECK_STR(got, want)                                                   \
+	do {                                                                   \
+		const char *gs_ = (got), *ws_ = (want);                        \
+		CHECK_MEM(gs_ ? gs_ : "(null)", strlen(gs_ ? gs_ : "(null)"),  \
+		    ws_ ? ws_ : "(null)", strlen(ws_ ? ws_ : "(null)"));       \
 	} while (0)
 
 static inline int
