@@ -256,6 +256,7 @@ static void
 do_read(struct xchg *x)
 {
 	char chunk[65536];
+	enum parse_result pr;
 	ssize_t r;
 	size_t used = 0;
 
@@ -264,8 +265,9 @@ do_read(struct xchg *x)
 	case IO_AGAIN:
 		return;
 	case IO_DATA:
-		on_parsed(x, http1_feed(&x->resp, chunk, (size_t)r, &used),
-		    used, (size_t)r);
+		/* feed first: argument evaluation order is unspecified */
+		pr = http1_feed(&x->resp, chunk, (size_t)r, &used);
+		on_parsed(x, pr, used, (size_t)r);
 		return;
 	case IO_EOF:
 	case IO_ERR:
