@@ -516,6 +516,44 @@ marker_matches(const char *dst, const char *want)
 	return strcmp(got, want) == 0;
 }
 
+/*
+ * Replace only what staging made: an existing dst must be empty or carry
+ * the marker, so a mistyped --stage can never delete someone's files.
+ */
+static int
+dst_replaceable(const char *dst)
+{
+	char path[PATH_MAX + 64];
+	struct dirent *de;
+	struct stat sb;
+	int empty = 1;
+	DIR *d;
+
+	if (lstat(dst, &sb) < 0)
+		return errno == ENOENT;
+	if (!S_ISDIR(sb.st_mode)) {
+		log_fatal("stage %s exists and is not a directory", dst);
+		return 0;
+	}
+	if (join(path, sizeof(path), dst, STAGE_MARKER) == 0 &&
+	    lstat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+		return 1;
+	d = opendir(dst);
+	while (d && empty) {
+		de = readdir(d);
+		if (!de)
+			break;
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	}
+	if (d)
+		closedir(d);
+	if (!empty)
+		log_fatal("stage %s is a directory the bridge did not make (no "
+		          "%s in it): refusing to replace it",
+		    dst, STAGE_MARKER);
+	return empty;
+}
+
 static int
 space_ok(const char *dst, const struct stage_stats *st)
 {
@@ -631,7 +669,7 @@ stage_locked(const struct stage_opts *o, struct stage_stats *st,
 	if (marker_matches(o->dst, mark)) {
 		st->reused = 1;
 		r = 0;
-	} else if (space_ok(o->dst, st)) {
+	} else if (dst_replaceable(o->dst) && space_ok(o->dst, st)) {
 		r = stage_copy(&w, src, o->dst, mark);
 	}
 out:
