@@ -73,36 +73,43 @@ int
 b64_decode(const char *in, size_t n, struct buf *out, size_t *bad_off)
 {
 	const unsigned char *s = (const unsigned char *)in;
-	size_t i, j = 0, pad = 0;
+	size_t i, j = 0, pad = 0, data;
 	unsigned v = 0;
 	int d, k;
 	char *o;
 
+	/* report, in this order: a byte outside the alphabet, a length
+	 * that is not a whole number of quanta, a misplaced '=' */
+	for (i = 0; i < n; i++)
+		if (s[i] != '=' && b64_value(s[i]) < 0)
+			return b64_bad(i, bad_off);
 	if (n % 4)
 		return b64_bad(n - n % 4, bad_off);
 	if (n && s[n - 1] == '=')
-		pad = n >= 2 && s[n - 2] == '=' ? 2 : 1;
-	o = buf_room(out, n / 4 * 3);
+		pad = s[n - 2] == '=' ? 2 : 1;
+	data = n - pad;
+	for (i = 0; i < data; i++)
+		if (s[i] == '=')
+			return b64_bad(i, bad_off);
+	o = buf_room(out, n / 4 * 3 - pad);
 	if (!o)
 		return -1;
 	for (i = 0; i < n; i += 4) {
 		for (k = 0; k < 4; k++) {
-			if (i + 4 == n && k >= 4 - (int)pad) {
-				d = 0;
-			} else {
-				d = b64_value(s[i + (size_t)k]);
-				if (d < 0)
-					return b64_bad(i + (size_t)k, bad_off);
-			}
+			d = i + (size_t)k < data ? b64_value(s[i + (size_t)k]) :
+			                           0;
 			v = v << 6 | (unsigned)d;
 		}
-		o[j++] = (char)(v >> 16);
-		o[j++] = (char)(v >> 8);
-		o[j++] = (char)v;
+		if (j < n / 4 * 3 - pad)
+			o[j++] = (char)(v >> 16);
+		if (j < n / 4 * 3 - pad)
+			o[j++] = (char)(v >> 8);
+		if (j < n / 4 * 3 - pad)
+			o[j++] = (char)v;
 	}
 	/* the bits under the padding must be zero (canonical form) */
 	if ((pad == 1 && (v & 0xff)) || (pad == 2 && (v & 0xffff)))
 		return b64_bad(n - pad - 1, bad_off);
-	buf_setlen(out, out->len + j - pad);
+	buf_setlen(out, out->len + j);
 	return 0;
 }

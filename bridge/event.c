@@ -601,6 +601,15 @@ set_server_name(struct request *req, const char *h, size_t n)
 	request_set(&req->server_name, h, n);
 }
 
+/* "HTTP/1.1", "HTTP/1.0", "HTTP/2", "HTTP/2.0", "HTTP/3". */
+static int
+is_http_version(const char *p, size_t n)
+{
+	return (n == 6 || n == 8) && memcmp(p, "HTTP/", 5) == 0 &&
+	    p[5] >= '0' && p[5] <= '9' &&
+	    (n == 6 || (p[6] == '.' && p[7] >= '0' && p[7] <= '9'));
+}
+
 /* Rule 8 and EVENTS 2.6: REMOTE_ADDR, HTTPS, SERVER_*; Host falls back to
  * requestContext.domainName. */
 static int
@@ -644,8 +653,7 @@ conv_server(jobj *rc, enum req_kind kind, struct request *req)
 		request_set(&req->remote_addr, "127.0.0.1", 9);
 	if (member_str(two ? member(rc, "http") : rc, "protocol", &proto,
 	        &pn) == 1 &&
-	    pn >= 6 && pn <= 8 && !memcmp(proto, "HTTP/", 5) &&
-	    http1_is_token(proto, pn))
+	    is_http_version(proto, pn))
 		request_set(&req->server_protocol, proto, pn);
 	buf_release(&v);
 	return 0;

@@ -35,19 +35,23 @@ gzip_inflate(const char *in, size_t n, struct buf *out, size_t max_out,
 	z.next_in = (Bytef *)in;
 	z.avail_in = (uInt)n; /* callers cap bodies far below 4 GiB */
 	for (;;) {
-		if (too_big(out->len, n, max_out, ratio)) {
-			res = GZIP_TOO_BIG;
+		size_t limit = out->max < max_out ? out->max : max_out;
+		size_t step =
+		    limit - out->len < GZIP_STEP ? limit - out->len : GZIP_STEP;
+
+		if (step == 0 || too_big(out->len, n, max_out, ratio)) {
+			res = GZIP_TOO_BIG; /* at the cap, and not at the end */
 			break;
 		}
-		room = buf_room(out, GZIP_STEP);
+		room = buf_room(out, step);
 		if (!room) {
 			res = GZIP_TOO_BIG;
 			break;
 		}
 		z.next_out = (Bytef *)room;
-		z.avail_out = GZIP_STEP;
+		z.avail_out = (uInt)step;
 		r = inflate(&z, Z_NO_FLUSH);
-		buf_setlen(out, out->len + (GZIP_STEP - z.avail_out));
+		buf_setlen(out, out->len + (step - z.avail_out));
 		if (r == Z_STREAM_END) {
 			if (z.avail_in == 0) {
 				res = too_big(out->len, n, max_out, ratio) ?

@@ -60,7 +60,7 @@ buf_room(struct buf *b, size_t n)
 		cap = b->cap ? b->cap : 64;
 		while (cap < want)
 			cap = cap > SIZE_MAX / 2 ? want : cap * 2;
-		if (cap > b->max + 1)
+		if (b->max < SIZE_MAX && cap > b->max + 1)
 			cap = b->max + 1;
 		b->p = xrealloc(b->p, cap);
 		b->cap = cap;
