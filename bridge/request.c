@@ -151,15 +151,16 @@ request_add_header(struct request *req, const char *name, size_t name_len,
 	return HDR_ADDED;
 }
 
-void
-request_del_header(struct request *req, const char *name)
+/* Remove every header named p[0..n), case-insensitively. */
+static void
+del_header_n(struct request *req, const char *p, size_t n)
 {
 	size_t i, j = 0;
 
 	for (i = 0; i < req->nhdr; i++) {
 		struct header *h = &req->hdr[i];
 
-		if (name_is(h->name, h->name_len, name)) {
+		if (h->name_len == n && strncasecmp(h->name, p, n) == 0) {
 			req->hdr_bytes -= h->name_len + h->value_len;
 			free(h->name);
 			free(h->value);
@@ -168,6 +169,12 @@ request_del_header(struct request *req, const char *name)
 		}
 	}
 	req->nhdr = j;
+}
+
+void
+request_del_header(struct request *req, const char *name)
+{
+	del_header_n(req, name, strlen(name));
 }
 
 size_t
@@ -195,7 +202,6 @@ static void
 strip_connection_listed(struct request *req, const char *list, size_t n)
 {
 	size_t i = 0, j;
-	char name[128];
 
 	while (i < n) {
 		while (i < n &&
@@ -205,11 +211,8 @@ strip_connection_listed(struct request *req, const char *list, size_t n)
 		     list[j] != '\t';
 		     j++)
 			;
-		if (j > i && j - i < sizeof(name)) {
-			memcpy(name, list + i, j - i);
-			name[j - i] = '\0';
-			request_del_header(req, name);
-		}
+		if (j > i)
+			del_header_n(req, list + i, j - i);
 		i = j;
 	}
 }
