@@ -51,7 +51,8 @@ buf_room(struct buf *b, size_t n)
 {
 	size_t want, cap;
 
-	if (n > b->max || b->len > b->max - n) {
+	/* len + n + 1 (the NUL) must not wrap, whatever the cap */
+	if (n > b->max || b->len > b->max - n || b->len + n == SIZE_MAX) {
 		buf_fail(b);
 		return NULL;
 	}

@@ -15,11 +15,14 @@ enum {
 	ST_LENGTH,
 	ST_CLOSE,
 	ST_CHUNK_SIZE,
+	ST_CHUNK_WS,
 	ST_CHUNK_EXT,
+	ST_CHUNK_CR,
 	ST_CHUNK_DATA,
 	ST_CHUNK_DATA_CR,
 	ST_CHUNK_DATA_LF,
 	ST_TRAILER,
+	ST_TRAILER_CR,
 	ST_DONE,
 	ST_BAD
 };
@@ -264,6 +267,8 @@ decide_framing(struct http1_response *r)
 	}
 	if (have_cl && have_te)
 		return bad(r, "content-length with transfer-encoding");
+	if (have_te && r->minor == 0) /* RFC 9112 6.1: faulty framing */
+		return bad(r, "transfer-encoding in an HTTP/1.0 response");
 	r->keep_alive = r->minor >= 1 ? !close : keep && !close;
 	if (r->head_request || r->status == 204 || r->status == 304 ||
 	    (have_cl && r->content_length == 0)) {
@@ -352,8 +357,11 @@ feed_head(struct http1_response *r, const char *p, size_t n, size_t *used)
 	if (r->head.len < 2 || r->head.p[0] == '\n' || r->head.p[0] == '\r')
 		return bad(r, "empty status line");
 	pr = parse_head(r);
-	if (pr == PARSE_MORE) /* a 1xx interim answer: start over */
+	if (pr == PARSE_MORE) { /* a 1xx interim answer: start over */
+		if (++r->interim > HTTP1_MAX_INTERIM)
+			return bad(r, "too many interim responses");
 		buf_reset(&r->head);
+	}
 	return pr == PARSE_BAD ? PARSE_BAD : PARSE_DONE;
 }
 
@@ -377,37 +385,103 @@ hexval(char c)
 	return -1;
 }
 
+/* A byte that may not appear in chunk lines or trailers: CTLs but HTAB. */
+static int
+is_ctl(char c)
+{
+	return ((unsigned char)c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+/* The end of a chunk-size line: data next, or the trailer section. */
+static enum parse_result
+chunk_line_end(struct http1_response *r)
+{
+	r->digits = 0;
+	r->line = 0;
+	r->state = r->left ? ST_CHUNK_DATA : ST_TRAILER;
+	return PARSE_MORE;
+}
+
+/* One byte of a chunk-size line (RFC 9112 7.1: size [BWS ";" ext]). */
+static enum parse_result
+chunk_size_byte(struct http1_response *r, char c)
+{
+	int d = hexval(c);
+
+	if (++r->line > HTTP1_MAX_CHUNK_LINE)
+		return bad(r, "chunk line too long");
+	if (r->state == ST_CHUNK_SIZE && d >= 0) {
+		if (r->digits++ == 16)
+			return bad(r, "chunk size too large");
+		r->left = r->left * 16 + (unsigned long long)d;
+		return PARSE_MORE;
+	}
+	if (r->state == ST_CHUNK_SIZE && !r->digits)
+		return bad(r, "bad chunk size");
+	if (r->state == ST_CHUNK_CR)
+		return c == '\n' ? chunk_line_end(r) :
+		                   bad(r, "bare CR in a chunk line");
+	if (c == '\r') {
+		r->state = ST_CHUNK_CR;
+		return PARSE_MORE;
+	}
+	if (c == '\n')
+		return chunk_line_end(r);
+	if (r->state == ST_CHUNK_EXT)
+		return is_ctl(c) ? bad(r, "bad chunk extension") : PARSE_MORE;
+	if (c == ';') {
+		r->state = ST_CHUNK_EXT;
+		return PARSE_MORE;
+	}
+	if (c == ' ' || c == '\t') {
+		r->state = ST_CHUNK_WS;
+		return PARSE_MORE;
+	}
+	return bad(r, "bad chunk size");
+}
+
+/* One byte of the trailer section: field lines, then an empty line. */
+static enum parse_result
+trailer_byte(struct http1_response *r, char c)
+{
+	if (++r->trailer > HTTP1_MAX_TRAILER)
+		return bad(r, "trailer too large");
+	if (r->state == ST_TRAILER_CR && c != '\n')
+		return bad(r, "bare CR in the trailer");
+	if (c == '\r') {
+		r->state = ST_TRAILER_CR;
+		return PARSE_MORE;
+	}
+	if (c != '\n') {
+		if (is_ctl(c))
+			return bad(r, "control byte in the trailer");
+		if (c == ':')
+			r->digits = 1; /* this line has its colon */
+		r->line++;
+		return PARSE_MORE;
+	}
+	r->state = ST_TRAILER;
+	if (r->line == 0) {
+		r->state = ST_DONE;
+		return PARSE_DONE;
+	}
+	if (!r->digits)
+		return bad(r, "trailer line without a colon");
+	r->line = 0;
+	r->digits = 0;
+	return PARSE_MORE;
+}
+
 /* One byte of chunk framing (everything but the data runs). */
 static enum parse_result
 chunk_byte(struct http1_response *r, char c)
 {
-	int d;
-
 	switch (r->state) {
 	case ST_CHUNK_SIZE:
-		d = hexval(c);
-		if (d >= 0) {
-			if (r->digits++ == 16)
-				return bad(r, "chunk size too large");
-			r->left = r->left * 16 + (unsigned long long)d;
-			return PARSE_MORE;
-		}
-		if (!r->digits)
-			return bad(r, "bad chunk size");
-		if (c == ';' || c == ' ' || c == '\t' || c == '\r') {
-			r->state = ST_CHUNK_EXT;
-			r->line = r->digits + 1;
-			return PARSE_MORE;
-		}
-		if (c != '\n')
-			return bad(r, "bad chunk size");
-		break;
+	case ST_CHUNK_WS:
 	case ST_CHUNK_EXT:
-		if (++r->line > HTTP1_MAX_CHUNK_LINE)
-			return bad(r, "chunk line too long");
-		if (c != '\n')
-			return PARSE_MORE;
-		break;
+	case ST_CHUNK_CR:
+		return chunk_size_byte(r, c);
 	case ST_CHUNK_DATA_CR:
 		/* a bare LF ends the chunk too */
 		if (c == '\r') {
@@ -420,29 +494,15 @@ chunk_byte(struct http1_response *r, char c)
 			return bad(r, "bad chunk terminator");
 		r->state = ST_CHUNK_SIZE;
 		r->digits = 0;
+		r->line = 0;
 		r->left = 0;
 		return PARSE_MORE;
 	case ST_TRAILER:
-		if (++r->trailer > HTTP1_MAX_TRAILER)
-			return bad(r, "trailer too large");
-		if (c == '\n') {
-			if (r->line == 0) {
-				r->state = ST_DONE;
-				return PARSE_DONE;
-			}
-			r->line = 0;
-		} else if (c != '\r') {
-			r->line++;
-		}
-		return PARSE_MORE;
+	case ST_TRAILER_CR:
+		return trailer_byte(r, c);
 	default:
 		return bad(r, "parser state");
 	}
-	/* end of a chunk-size line */
-	r->digits = 0;
-	r->line = 0;
-	r->state = r->left ? ST_CHUNK_DATA : ST_TRAILER;
-	return PARSE_MORE;
 }
 
 /* Body bytes for the current state; returns how many were taken. */
@@ -466,10 +526,12 @@ feed_body(struct http1_response *r, const char *p, size_t n, size_t *used)
 				k = (size_t)r->left;
 			pr = sink(r, p + i, k);
 			i += k;
+			if (pr == PARSE_BAD)
+				break; /* the state is ST_BAD now: keep it */
 			r->left -= k;
 			if (r->left == 0 && r->state == ST_LENGTH) {
 				r->state = ST_DONE;
-				pr = pr == PARSE_BAD ? pr : PARSE_DONE;
+				pr = PARSE_DONE;
 			} else if (r->left == 0) {
 				r->state = ST_CHUNK_DATA_CR;
 			}

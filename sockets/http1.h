@@ -79,6 +79,7 @@ struct http1_response {
 	unsigned long long left;
 	size_t line;
 	size_t trailer;
+	unsigned interim;
 };
 
 /*
@@ -98,7 +99,10 @@ void http1_response_init(struct http1_response *r, int head_request,
 enum parse_result http1_feed(struct http1_response *r, const char *p, size_t n,
     size_t *used);
 
-/* The peer closed. PARSE_DONE only for a close-delimited body. */
+/*
+ * The peer closed. PARSE_DONE for a close-delimited body, or when the
+ * response was already complete; PARSE_BAD otherwise.
+ */
 enum parse_result http1_feed_eof(struct http1_response *r);
 
 /* Is field i named name (case-insensitive)? */

@@ -22,6 +22,10 @@
 #define HTTP1_MAX_CHUNK_LINE 1024
 #define HTTP1_MAX_TRAILER    (16 * 1024)
 
+/* 1xx interim answers before the final one (each capped by HTTP1_MAX_HEAD);
+ * a peer sending 100 Continue forever is broken. */
+#define HTTP1_MAX_INTERIM 16
+
 /* Linux sun_path: 108 bytes including the NUL (unix(7); HOSTILE P9). */
 #define UNIX_PATH_MAX 107
 
