@@ -5,6 +5,7 @@
  * (HOSTILE R19, R25, R26); lengths come from json-c, never strlen (R31).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -64,12 +65,21 @@ member_map(jobj *o, const char *key, jobj **out)
 	return !*out || json_object_is_type(*out, json_type_object) ? 0 : -1;
 }
 
-/* Header or query values: strings and numbers; others are not values. */
+/*
+ * Header or query values: strings and numbers; others are not values. A
+ * whole number json-c had to clamp (it lands on INT64_MIN or UINT64_MAX,
+ * HOSTILE R30) has lost its text, so it is not a value either.
+ */
 static int
 scalar(jobj *v, const char **s, size_t *n)
 {
-	if (!v ||
-	    !(json_object_is_type(v, json_type_string) ||
+	if (!v)
+		return 0;
+	if (json_object_is_type(v, json_type_int) &&
+	    (json_object_get_int64(v) == INT64_MIN ||
+	        json_object_get_uint64(v) == UINT64_MAX))
+		return 0;
+	if (!(json_object_is_type(v, json_type_string) ||
 	        json_object_is_type(v, json_type_int) ||
 	        json_object_is_type(v, json_type_double)))
 		return 0;
@@ -183,7 +193,6 @@ classify(jobj *root, const struct event_opts *o, enum req_kind *kind,
 {
 	jobj *rc = member(root, "requestContext");
 	jobj *elb = member(rc, "elb");
-	jobj *m = member(member(rc, "http"), "method");
 
 	if (!json_object_is_type(root, json_type_object)) {
 		*what = "direct-invoke";
@@ -196,9 +205,7 @@ classify(jobj *root, const struct event_opts *o, enum req_kind *kind,
 	if (elb && json_object_is_type(elb, json_type_object)) {
 		*kind = REQ_ALB;
 		*what = "alb";
-	} else if (member_is(root, "version", "2.0") ||
-	    (!member(root, "httpMethod") && m &&
-	        json_object_is_type(m, json_type_string))) {
+	} else if (member_is(root, "version", "2.0")) {
 		*kind = is_function_url(rc) ? REQ_FURL : REQ_V2;
 		*what = *kind == REQ_FURL ? "function-url" : "http-v2";
 	} else if (member(root, "httpMethod")) {
@@ -707,6 +714,9 @@ convert(jobj *root, enum req_kind kind, const struct event_opts *o,
 	            conv_headers_v2(root, req) :
 	            conv_headers_v1(root, req)) < 0)
 		return -1;
+	/* the headers a Connection field names go before anything is derived
+	 * from the headers (R09) */
+	request_strip_connection(req);
 	if (kind == REQ_ALB)
 		req->multi = member(root, "multiValueHeaders") != NULL ||
 		    member(root, "multiValueQueryStringParameters") != NULL;

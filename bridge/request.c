@@ -217,6 +217,15 @@ strip_connection_listed(struct request *req, const char *list, size_t n)
 	}
 }
 
+void
+request_strip_connection(struct request *req)
+{
+	if (!req->connection.len)
+		return;
+	strip_connection_listed(req, req->connection.p, req->connection.len);
+	buf_reset(&req->connection);
+}
+
 static int
 is_gzip_coding(const char *v, size_t n)
 {
@@ -258,8 +267,7 @@ request_prepare(struct request *req, unsigned gzip_ratio)
 
 	if (req->status)
 		return -1;
-	strip_connection_listed(req, req->connection.p ? req->connection.p : "",
-	    req->connection.len);
+	request_strip_connection(req);
 	buf_init(&ce, BRIDGE_MAX_HEADER_BYTES);
 	n = request_header(req, "content-encoding", &ce);
 	if (n == 1 && is_gzip_coding(ce.p, ce.len)) {

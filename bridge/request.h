@@ -93,6 +93,13 @@ int request_fail(struct request *req, int status, const char *kind,
 enum hdr_result request_add_header(struct request *req, const char *name,
     size_t name_len, const char *value, size_t value_len);
 
+/*
+ * Remove the headers the client's Connection field named (R09). Front
+ * ends call it once all headers are in and before deriving anything from
+ * them; request_prepare calls it too. Idempotent.
+ */
+void request_strip_connection(struct request *req);
+
 /* Remove every header named name (case-insensitive). */
 void request_del_header(struct request *req, const char *name);
 
