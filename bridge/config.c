@@ -84,9 +84,13 @@ config_duration(const char *s, long long lo, long long hi, int *out)
 	char *end;
 	long long v, mult = 1000;
 
+	if (hi > INT_MAX)
+		hi = INT_MAX; /* the result is an int */
+	if (*s < '0' || *s > '9')
+		return -1; /* no sign, no blanks */
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (errno || end == s || v < 0)
+	if (errno || end == s)
 		return -1;
 	if (strcmp(end, "ms") == 0)
 		mult = 1;
@@ -96,10 +100,10 @@ config_duration(const char *s, long long lo, long long hi, int *out)
 		mult = 60000;
 	else
 		return -1;
-	if (v > hi / mult + 1)
+	if (v > hi / mult)
 		return -1;
 	v *= mult;
-	if (v < lo || v > hi)
+	if (v < lo)
 		return -1;
 	*out = (int)v;
 	return 0;
@@ -111,9 +115,9 @@ config_size(const char *s, size_t lo, size_t hi, size_t *out)
 	char *end;
 	unsigned long long v, mult = 1;
 
+	if (*s < '0' || *s > '9')
+		return -1; /* no sign, no blanks */
 	errno = 0;
-	if (*s == '-')
-		return -1;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s)
 		return -1;
@@ -314,6 +318,11 @@ check(const char *argv0)
 	            "-._~!$&'()*+,;=:@/%") != strlen(bp))) {
 		fprintf(stderr, "bridge: invalid base path: %s (want /a/b)\n",
 		    bp);
+		return -1;
+	}
+	if ((cfg.log_prefix && strlen(cfg.log_prefix) > 256) ||
+	    (cfg.log_prefix_err && strlen(cfg.log_prefix_err) > 256)) {
+		fprintf(stderr, "bridge: a log prefix is at most 256 bytes\n");
 		return -1;
 	}
 	if (strcmp(cfg.upstream, "http") != 0) {

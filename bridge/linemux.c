@@ -16,6 +16,7 @@ keep_tail(struct linemux *m, const char *line, size_t n)
 {
 	free(m->tail[m->tail_next]);
 	m->tail[m->tail_next] = xmemdup(line, n);
+	m->tail_len[m->tail_next] = n;
 	m->tail_next = (m->tail_next + 1) % LINEMUX_TAIL;
 	if (m->tail_n < LINEMUX_TAIL)
 		m->tail_n++;
@@ -28,7 +29,7 @@ emit(struct linemux *m, int i, const char *p, size_t n, int cut)
 	struct linemux_stream *s = &m->s[i];
 
 	buf_reset(&m->out);
-	buf_addstr(&m->out, s->prefix);
+	buf_add(&m->out, s->prefix, strnlen(s->prefix, LINEMUX_PREFIX_MAX));
 	log_escape(&m->out, p, n);
 	if (cut)
 		buf_add(&m->out, "[+]", 3);
@@ -162,7 +163,8 @@ linemux_init(struct linemux *m, struct loop *l, int out_fd, int err_fd,
 	m->s[0].prefix = out_prefix;
 	m->s[1].prefix = err_prefix;
 	m->s[1].is_err = 1;
-	buf_init(&m->out, 4 * BRIDGE_LOG_LINE + 256);
+	/* the longest line: a prefix, every byte escaped as \xHH, the mark */
+	buf_init(&m->out, LINEMUX_PREFIX_MAX + 4 * BRIDGE_LOG_LINE + 16);
 	for (i = 0; i < 2; i++) {
 		buf_init(&m->s[i].part, BRIDGE_LOG_LINE);
 		if (m->s[i].fd < 0)
@@ -212,7 +214,7 @@ linemux_tail(const struct linemux *m, struct buf *out)
 	for (i = 0; i < m->tail_n; i++) {
 		k = (m->tail_next + LINEMUX_TAIL - m->tail_n + i) %
 		    LINEMUX_TAIL;
-		buf_addstr(out, m->tail[k]);
+		buf_add(out, m->tail[k], m->tail_len[k]);
 		buf_addch(out, '\n');
 	}
 }

@@ -14,7 +14,8 @@
 #include "../sockets/buf.h"
 #include "loop.h"
 
-#define LINEMUX_TAIL 20
+#define LINEMUX_TAIL       20
+#define LINEMUX_PREFIX_MAX 256
 
 /* Where finished lines go: (arg, prefixed line, length). */
 typedef void linemux_emit_fn(void *arg, const char *line, size_t n);
@@ -32,13 +33,15 @@ struct linemux {
 	linemux_emit_fn *emit; /* NULL: log_write */
 	void *emit_arg;
 	char *tail[LINEMUX_TAIL]; /* ring of recent stderr lines */
+	size_t tail_len[LINEMUX_TAIL];
 	size_t tail_next, tail_n;
 	struct buf out; /* scratch for one output line */
 };
 
 /*
  * Take over the read ends out_fd and err_fd (made non-blocking) and watch
- * them in l. Prefixes are borrowed and must outlive the mux.
+ * them in l. Prefixes are borrowed, must outlive the mux and be at most
+ * LINEMUX_PREFIX_MAX bytes (longer ones are cut).
  */
 void linemux_init(struct linemux *m, struct loop *l, int out_fd, int err_fd,
     const char *out_prefix, const char *err_prefix);

@@ -153,7 +153,9 @@ media_type(const char *ct, size_t n, char *t, size_t tsize)
 
 	while (i < n && (ct[i] == ' ' || ct[i] == '\t'))
 		i++;
-	for (; i < n && ct[i] != ';' && ct[i] != ' ' && j + 1 < tsize; i++)
+	for (; i < n && ct[i] != ';' && ct[i] != ' ' && ct[i] != '\t' &&
+	     j + 1 < tsize;
+	     i++)
 		t[j++] = (char)tolower((unsigned char)ct[i]);
 	t[j] = '\0';
 }

@@ -19,6 +19,12 @@ struct reply {
 	int from_bridge; /* the bridge answered (an error), not the app */
 };
 
+/* The zero state is valid to release (STYLE N3). */
+#define REPLY_INIT                                                             \
+	{                                                                      \
+		0                                                              \
+	}
+
 void reply_init(struct reply *rep, size_t max_body);
 void reply_release(struct reply *rep);
 

@@ -22,6 +22,9 @@ static const char *const dropped_names[] = { "connection", "keep-alive", "te",
 	"proxy-authorization", "expect", "content-length", "x-forwarded-prefix",
 	"x-amzn-request-context", "x-amzn-lambda-context", NULL };
 
+/* Meta-variables point here when empty: release never frees it. */
+static char empty_string[1];
+
 /* The meta-variable strings, for init and release. */
 static const size_t meta_offs[] = {
 	offsetof(struct request, method),
@@ -47,7 +50,7 @@ request_init(struct request *req, size_t max_body)
 	buf_init(&req->body, max_body);
 	buf_init(&req->connection, BRIDGE_MAX_HEADER_BYTES);
 	for (i = 0; i < NMETA; i++)
-		*META(req, i) = xstrdup("");
+		*META(req, i) = empty_string;
 	request_set(&req->method, "GET", 3);
 	request_set(&req->path_info, "/", 1);
 	request_set(&req->path_raw, "/", 1);
@@ -60,8 +63,9 @@ request_release(struct request *req)
 	size_t i;
 
 	for (i = 0; i < NMETA; i++) {
-		free(*META(req, i));
-		*META(req, i) = NULL;
+		if (*META(req, i) != empty_string)
+			free(*META(req, i));
+		*META(req, i) = empty_string;
 	}
 	for (i = 0; i < req->nhdr; i++) {
 		free(req->hdr[i].name);
@@ -77,7 +81,8 @@ request_release(struct request *req)
 void
 request_set(char **field, const char *p, size_t n)
 {
-	free(*field);
+	if (*field != empty_string)
+		free(*field);
 	*field = xmemdup(p, n);
 }
 
@@ -98,12 +103,32 @@ name_is(const char *p, size_t n, const char *name)
 	return strlen(name) == n && strncasecmp(p, name, n) == 0;
 }
 
+/*
+ * Header names the app may see: letters, digits and '-' (nginx's
+ * ignore_invalid_headers). '_' would collide with '-' in HTTP_* names
+ * (R02); '.' and the other token characters make odd variables (R03).
+ */
+static int
+is_header_name(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') ||
+		        (p[i] >= 'A' && p[i] <= 'Z') ||
+		        (p[i] >= '0' && p[i] <= '9') || p[i] == '-'))
+			return 0;
+	return 1;
+}
+
 static int
 name_dropped(const char *name, size_t n)
 {
 	size_t i;
 
-	if (!http1_is_token(name, n) || memchr(name, '_', n))
+	if (!is_header_name(name, n))
 		return 1;
 	for (i = 0; dropped_names[i]; i++)
 		if (name_is(name, n, dropped_names[i]))

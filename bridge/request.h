@@ -68,8 +68,18 @@ struct request {
 	struct buf connection; /* the client's Connection values, joined */
 };
 
+/* The zero state is valid to release (STYLE N3); request_init makes a
+ * usable one. */
+#define REQUEST_INIT                                                           \
+	{                                                                      \
+		0                                                              \
+	}
+
 /* Empty request with "" meta-variables and a body capped at max_body. */
 void request_init(struct request *req, size_t max_body);
+
+/* Free everything; the request is left empty ("" meta-variables, no
+ * headers, no body) and may be released again. */
 void request_release(struct request *req);
 
 /* Replace a meta-variable (copies n bytes). */
@@ -84,7 +94,7 @@ int request_fail(struct request *req, int status, const char *kind,
 
 /*
  * Add a client header through the filter (HOSTILE R01-R11, G9): names
- * must be RFC 9110 tokens without '_'; Proxy, Proxy-Authorization,
+ * must be letters, digits and '-' only; Proxy, Proxy-Authorization,
  * hop-by-hop fields, Expect, Content-Length and the names the bridge sets
  * itself are dropped; a value with CR, LF, NUL or another control byte
  * rejects the request (400); more than BRIDGE_MAX_HEADERS fields or
