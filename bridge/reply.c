@@ -35,13 +35,7 @@ reply_init(struct reply *rep, size_t max_body)
 static void
 reply_clear_headers(struct reply *rep)
 {
-	size_t i;
-
-	for (i = 0; i < rep->nhdr; i++) {
-		free(rep->hdr[i].name);
-		free(rep->hdr[i].value);
-	}
-	rep->nhdr = 0;
+	header_clear(rep->hdr, &rep->nhdr);
 }
 
 void
@@ -58,40 +52,20 @@ void
 reply_add_header(struct reply *rep, const char *name, size_t name_len,
     const char *value, size_t value_len)
 {
-	struct header *h;
-
-	if (rep->nhdr == rep->hdr_cap) {
-		rep->hdr_cap = rep->hdr_cap ? rep->hdr_cap * 2 : 16;
-		rep->hdr = xrealloc(rep->hdr, rep->hdr_cap * sizeof(*h));
-	}
-	h = &rep->hdr[rep->nhdr++];
-	h->name = xmemdup(name, name_len);
-	h->name_len = name_len;
-	h->value = xmemdup(value, value_len);
-	h->value_len = value_len;
+	header_append(&rep->hdr, &rep->nhdr, &rep->hdr_cap, name, name_len,
+	    value, value_len);
 }
 
 static int
 hname_is(const struct header *h, const char *name)
 {
-	return strlen(name) == h->name_len &&
-	    strncasecmp(h->name, name, h->name_len) == 0;
+	return header_is(h, name, strlen(name));
 }
 
 void
 reply_del_header(struct reply *rep, const char *name)
 {
-	size_t i, j = 0;
-
-	for (i = 0; i < rep->nhdr; i++) {
-		if (hname_is(&rep->hdr[i], name)) {
-			free(rep->hdr[i].name);
-			free(rep->hdr[i].value);
-		} else {
-			rep->hdr[j++] = rep->hdr[i];
-		}
-	}
-	rep->nhdr = j;
+	header_remove(rep->hdr, &rep->nhdr, name, strlen(name));
 }
 
 const char *
@@ -276,27 +250,13 @@ is_hop(const struct header *h)
 	return 0;
 }
 
-/* Index of the first header with the same name as header i. */
-static size_t
-first_of(const struct reply *rep, size_t i)
-{
-	size_t j;
-
-	for (j = 0; j < i; j++)
-		if (rep->hdr[j].name_len == rep->hdr[i].name_len &&
-		    strncasecmp(rep->hdr[j].name, rep->hdr[i].name,
-		        rep->hdr[i].name_len) == 0)
-			return j;
-	return i;
-}
-
 static size_t
 count_of(const struct reply *rep, size_t i)
 {
 	size_t j, n = 0;
 
 	for (j = 0; j < rep->nhdr; j++)
-		if (first_of(rep, j) == first_of(rep, i))
+		if (header_first(rep->hdr, j) == header_first(rep->hdr, i))
 			n++;
 	return n;
 }
@@ -311,7 +271,7 @@ joined(const struct reply *rep, size_t i)
 
 	buf_init(&b, BRIDGE_MAX_APP_HEAD);
 	for (j = i; j < rep->nhdr; j++) {
-		if (first_of(rep, j) != i)
+		if (header_first(rep->hdr, j) != i)
 			continue;
 		if (n++)
 			buf_add(&b, ", ", 2);
@@ -329,7 +289,7 @@ all_values(const struct reply *rep, size_t i)
 	size_t j;
 
 	for (j = i; j < rep->nhdr; j++)
-		if (first_of(rep, j) == i)
+		if (header_first(rep->hdr, j) == i)
 			json_object_array_add(a,
 			    json_text(rep->hdr[j].value,
 			        rep->hdr[j].value_len));
@@ -357,7 +317,7 @@ headers_v1(const struct reply *rep, struct json_object *root, int all_multi)
 	for (i = 0; i < rep->nhdr; i++) {
 		const struct header *x = &rep->hdr[i];
 
-		if (is_hop(x) || first_of(rep, i) != i)
+		if (is_hop(x) || header_first(rep->hdr, i) != i)
 			continue;
 		if (all_multi || count_of(rep, i) > 1 ||
 		    hname_is(x, "set-cookie"))
@@ -388,7 +348,7 @@ headers_v2(const struct reply *rep, struct json_object *root)
 		if (hname_is(x, "set-cookie"))
 			json_object_array_add(c,
 			    json_text(x->value, x->value_len));
-		else if (first_of(rep, i) == i)
+		else if (header_first(rep->hdr, i) == i)
 			put(h, x, joined(rep, i));
 	}
 	json_object_object_add(root, "headers", h);
@@ -429,7 +389,7 @@ headers_alb_single(const struct reply *rep, struct json_object *root)
 			n++;
 			json_object_object_add(h, name,
 			    json_text(x->value, x->value_len));
-		} else if (first_of(rep, i) == i) {
+		} else if (header_first(rep->hdr, i) == i) {
 			put(h, x, joined(rep, i));
 		}
 	}

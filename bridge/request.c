@@ -67,10 +67,7 @@ request_release(struct request *req)
 			free(*META(req, i));
 		*META(req, i) = empty_string;
 	}
-	for (i = 0; i < req->nhdr; i++) {
-		free(req->hdr[i].name);
-		free(req->hdr[i].value);
-	}
+	header_clear(req->hdr, &req->nhdr);
 	free(req->hdr);
 	req->hdr = NULL;
 	req->nhdr = req->hdr_cap = req->hdr_bytes = 0;
@@ -140,8 +137,6 @@ enum hdr_result
 request_add_header(struct request *req, const char *name, size_t name_len,
     const char *value, size_t value_len)
 {
-	struct header *h;
-
 	if (name_is(name, name_len, "connection") &&
 	    http1_is_field_value(value, value_len)) {
 		if (req->connection.len)
@@ -163,15 +158,8 @@ request_add_header(struct request *req, const char *name, size_t name_len,
 		    "request header fields too large");
 		return HDR_REJECTED;
 	}
-	if (req->nhdr == req->hdr_cap) {
-		req->hdr_cap = req->hdr_cap ? req->hdr_cap * 2 : 16;
-		req->hdr = xrealloc(req->hdr, req->hdr_cap * sizeof(*h));
-	}
-	h = &req->hdr[req->nhdr++];
-	h->name = xmemdup(name, name_len);
-	h->name_len = name_len;
-	h->value = xmemdup(value, value_len);
-	h->value_len = value_len;
+	header_append(&req->hdr, &req->nhdr, &req->hdr_cap, name, name_len,
+	    value, value_len);
 	req->hdr_bytes += name_len + value_len;
 	return HDR_ADDED;
 }
@@ -180,20 +168,7 @@ request_add_header(struct request *req, const char *name, size_t name_len,
 static void
 del_header_n(struct request *req, const char *p, size_t n)
 {
-	size_t i, j = 0;
-
-	for (i = 0; i < req->nhdr; i++) {
-		struct header *h = &req->hdr[i];
-
-		if (h->name_len == n && strncasecmp(h->name, p, n) == 0) {
-			req->hdr_bytes -= h->name_len + h->value_len;
-			free(h->name);
-			free(h->value);
-		} else {
-			req->hdr[j++] = *h;
-		}
-	}
-	req->nhdr = j;
+	req->hdr_bytes -= header_remove(req->hdr, &req->nhdr, p, n);
 }
 
 void
@@ -328,19 +303,6 @@ request_uri(const struct request *req, struct buf *out)
 	}
 }
 
-/* Has an earlier header the same name as header i? */
-static int
-seen_before(const struct request *req, size_t i)
-{
-	size_t j;
-
-	for (j = 0; j < i; j++)
-		if (name_is(req->hdr[j].name, req->hdr[j].name_len,
-		        req->hdr[i].name))
-			return 1;
-	return 0;
-}
-
 static void
 cgi_headers(const struct request *req, request_var_fn *fn, void *arg)
 {
@@ -352,7 +314,7 @@ cgi_headers(const struct request *req, request_var_fn *fn, void *arg)
 	for (i = 0; i < req->nhdr; i++) {
 		const struct header *h = &req->hdr[i];
 
-		if (seen_before(req, i) ||
+		if (header_first(req->hdr, i) != i ||
 		    name_is(h->name, h->name_len, "content-type"))
 			continue;
 		buf_reset(&name);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "../sockets/buf.h"
+#include "header.h"
 
 /* Which front door the request came through; decides the reply shape. */
 enum req_kind {
@@ -19,13 +20,6 @@ enum req_kind {
 	REQ_FURL, /* Lambda Function URL (the 2.0 shape) */
 	REQ_ALB,  /* Application Load Balancer */
 	REQ_CGI   /* FastCGI or CGI front end */
-};
-
-struct header {
-	char *name; /* as the client sent it */
-	size_t name_len;
-	char *value;
-	size_t value_len;
 };
 
 /* Outcome of adding a header (request_add_header). */

@@ -119,20 +119,6 @@ owned_headers(const struct request *req, struct hlist *l, struct buf *v,
 		    strlen(req->request_id));
 }
 
-/* Has an earlier header the same name as header i? */
-static int
-repeated(const struct request *req, size_t i)
-{
-	size_t j;
-
-	for (j = 0; j < i; j++)
-		if (req->hdr[j].name_len == req->hdr[i].name_len &&
-		    strncasecmp(req->hdr[j].name, req->hdr[i].name,
-		        req->hdr[i].name_len) == 0)
-			return 1;
-	return 0;
-}
-
 int
 upstream_http_encode(const struct request *req, struct buf *out)
 {
@@ -152,7 +138,8 @@ upstream_http_encode(const struct request *req, struct buf *out)
 	for (i = 0; i < req->nhdr; i++) {
 		const struct header *h = &req->hdr[i];
 
-		if (repeated(req, i) || in_list(owned, h->name, h->name_len) ||
+		if (header_first(req->hdr, i) != i ||
+		    in_list(owned, h->name, h->name_len) ||
 		    (*req->request_id &&
 		        in_list((const char *const[]){ "x-request-id", NULL },
 		            h->name, h->name_len)))

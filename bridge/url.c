@@ -4,19 +4,8 @@
  */
 #include <string.h>
 
+#include "../sockets/ascii.h"
 #include "url.h"
-
-static int
-hexdig(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static int
 is_unreserved(unsigned char c)
@@ -47,8 +36,8 @@ keep(const unsigned char *p, size_t n, size_t i, enum url_set set)
 		if (c == '?')
 			return set == URL_QUERY_RAW;
 		if (c == '%')
-			return i + 2 < n && hexdig(p[i + 1]) >= 0 &&
-			    hexdig(p[i + 2]) >= 0;
+			return i + 2 < n && ascii_hexval(p[i + 1]) >= 0 &&
+			    ascii_hexval(p[i + 2]) >= 0;
 		return 1;
 	}
 	return 0;
@@ -88,8 +77,8 @@ url_decode(struct buf *out, const char *p, size_t n)
 	for (i = 0; i < n; i++) {
 		h = l = -1;
 		if (s[i] == '%' && i + 2 < n) {
-			h = hexdig(s[i + 1]);
-			l = hexdig(s[i + 2]);
+			h = ascii_hexval(s[i + 1]);
+			l = ascii_hexval(s[i + 2]);
 		}
 		if (h >= 0 && l >= 0) {
 			if (buf_addch(out, h << 4 | l) < 0)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ascii.h"
 #include "http1.h"
 
 enum {
@@ -373,18 +374,6 @@ sink(struct http1_response *r, const char *p, size_t n)
 	return PARSE_MORE;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A byte that may not appear in chunk lines or trailers: CTLs but HTAB. */
 static int
 is_ctl(char c)
@@ -406,7 +395,7 @@ chunk_line_end(struct http1_response *r)
 static enum parse_result
 chunk_size_byte(struct http1_response *r, char c)
 {
-	int d = hexval(c);
+	int d = ascii_hexval((unsigned char)c);
 
 	if (++r->line > HTTP1_MAX_CHUNK_LINE)
 		return bad(r, "chunk line too long");

@@ -39,6 +39,7 @@
 #include "../bridge/request.h"
 #include "../bridge/upstream_http.h"
 #include "../sockets/alloc.h"
+#include "../sockets/ascii.h"
 #include "../sockets/http1.h"
 #include "../sockets/io.h"
 
@@ -139,18 +140,6 @@ parse_case(struct casefile *c, char *data)
 	return 0;
 }
 
-static int
-hexv(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Section text with escapes decoded; crlf: real newlines become CRLF. */
 static void
 unescape(const char *p, size_t n, int crlf, struct buf *out)
@@ -172,10 +161,12 @@ unescape(const char *p, size_t n, int crlf, struct buf *out)
 				buf_addch(out, '\t');
 			else if (e == '0')
 				buf_addch(out, '\0');
-			else if (e == 'x' && i + 2 < n && hexv(p[i + 1]) >= 0 &&
-			    hexv(p[i + 2]) >= 0) {
+			else if (e == 'x' && i + 2 < n &&
+			    ascii_hexval((unsigned char)p[i + 1]) >= 0 &&
+			    ascii_hexval((unsigned char)p[i + 2]) >= 0) {
 				buf_addch(out,
-				    hexv(p[i + 1]) << 4 | hexv(p[i + 2]));
+				    ascii_hexval((unsigned char)p[i + 1]) << 4 |
+				        ascii_hexval((unsigned char)p[i + 2]));
 				i += 2;
 			} else
 				buf_addch(out, e);
