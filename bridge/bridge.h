@@ -81,6 +81,13 @@
 /* Graceful stop of the app group before SIGKILL (STYLE P3). */
 #define BRIDGE_STOP_GRACE_MS 2000
 
+/*
+ * Restarts (STYLE P6, s6 max-death-tally): more deaths than this within
+ * the window and the app is given up on.
+ */
+#define BRIDGE_RESTART_LIMIT     5
+#define BRIDGE_RESTART_WINDOW_MS 60000
+
 /* Connecting to the app: a full backlog is retried this long (R45). */
 #define BRIDGE_CONNECT_RETRY_MS 60
 

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../sockets/alloc.h"
@@ -74,10 +75,11 @@ child_describe(int wstatus, char *out, size_t size)
 		snprintf(out, size, "wait status %d", wstatus);
 }
 
+static void on_death(struct child *c, int status);
+
 void
 child_reap(struct child *c)
 {
-	char what[64];
 	pid_t pid;
 	int st;
 
@@ -85,17 +87,8 @@ child_reap(struct child *c)
 		pid = waitpid(-1, &st, WNOHANG);
 		if (pid <= 0)
 			break; /* 0: none exited; -1 with ECHILD: none left */
-		if (pid != c->pid)
-			continue;
-		c->wstatus = st;
-		if (c->state == CHILD_READY)
-			c->crashed = 1;
-		if (c->state != CHILD_STOPPING) {
-			child_describe(st, what, sizeof(what));
-			log_msg(LOG_ERROR, "child_exit", "pid=%d %s", (int)pid,
-			    what);
-		}
-		c->state = CHILD_DOWN;
+		if (pid == c->pid)
+			on_death(c, st);
 	}
 }
 
@@ -197,12 +190,105 @@ read_report(struct child *c, int fd)
 		return 0;
 	waitpid(c->pid, &c->wstatus, 0);
 	c->pid = -1;
-	c->state = CHILD_DOWN;
 	log_fatal("unable to start app: %s %s: %s",
 	    rep.step == STEP_CHDIR ? "chdir" : "exec",
 	    rep.step == STEP_CHDIR ? c->dir : "/bin/sh", strerror(rep.err));
 	return -1;
 }
+
+/* Field 22 of /proc/PID/stat: the start time, against PID reuse. */
+static unsigned long long
+proc_starttime(pid_t pid)
+{
+	char path[64], text[1024], *p;
+	unsigned long long v = 0;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = fd_read(fd, text, sizeof(text) - 1);
+	fd_close(&fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	p = strrchr(text, ')'); /* the command name may hold anything */
+	for (field = 2; p && *p && field < 22; p++)
+		if (*p == ' ')
+			field++;
+	if (p && field == 22)
+		v = strtoull(p, NULL, 10);
+	return v;
+}
+
+static void
+pidfile_write(struct child *c)
+{
+	char text[64];
+	int fd, n;
+
+	if (!c->pidfile)
+		return;
+	n = snprintf(text, sizeof(text), "%d %llu\n", (int)c->pid,
+	    proc_starttime(c->pid));
+	fd = open(c->pidfile,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || fd_write_all(fd, text, (size_t)n, 1000) < 0)
+		log_msg(LOG_WARN, "pidfile", "unable to write %s: %s",
+		    c->pidfile, strerror(errno));
+	fd_close(&fd);
+}
+
+/* Wait up to ms for the group pgid to be gone. 1 if it is. */
+static int
+group_gone(pid_t pgid, int ms)
+{
+	long long end = clock_ms() + ms;
+	struct timespec ts = { 0, 10 * 1000000L };
+
+	while (kill(-pgid, 0) == 0) {
+		if (clock_ms() >= end)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return 1;
+}
+
+/*
+ * An app an earlier bridge left running (R52): stop its group, but only
+ * when the pid is alive, is not us and started when the pidfile says.
+ */
+static void
+kill_stale(struct child *c)
+{
+	unsigned long long start = 0;
+	char text[64];
+	ssize_t n;
+	int fd, pid = 0;
+
+	if (!c->pidfile)
+		return;
+	fd = open(c->pidfile, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	n = fd_read(fd, text, sizeof(text) - 1);
+	fd_close(&fd);
+	text[n > 0 ? n : 0] = '\0';
+	if (sscanf(text, "%d %llu", &pid, &start) == 2 && pid > 1 &&
+	    pid != (int)getpid() && start && proc_starttime(pid) == start) {
+		log_msg(LOG_WARN, "stale_child_killed", "pid=%d", pid);
+		kill(-pid, SIGTERM);
+		kill(-pid, SIGCONT);
+		if (!group_gone(pid, 500))
+			kill(-pid, SIGKILL);
+		group_gone(pid, 1000);
+	}
+	unlink(c->pidfile);
+}
+
+static void probe(void *arg);
 
 int
 child_spawn(struct child *c)
@@ -214,6 +300,7 @@ child_spawn(struct child *c)
 	pid_t self = getpid();
 	char **envp;
 
+	kill_stale(c);
 	if (socket_free(c->socket) < 0)
 		return -1;
 	envp = child_env(c->socket);
@@ -231,15 +318,22 @@ child_spawn(struct child *c)
 	if (c->pid == 0)
 		child_exec(c, argv, envp, devnull, out[1], err[1], rep[1],
 		    self);
-	c->state = CHILD_STARTING;
-	c->started_ms = clock_ms();
 	fd_close(&out[1]);
 	fd_close(&err[1]);
 	fd_close(&rep[1]);
+	linemux_release(&c->mux); /* the last child's tail goes now */
 	linemux_init(&c->mux, c->loop, out[0], err[0], c->prefix_out,
 	    c->prefix_err);
 	out[0] = err[0] = -1; /* the mux owns them now */
 	r = read_report(c, rep[0]);
+	if (r == 0) {
+		c->state = CHILD_STARTING;
+		c->timed_out = 0;
+		c->started_ms = clock_ms();
+		c->ready_deadline = c->started_ms + c->ready_timeout_ms;
+		pidfile_write(c);
+		probe(c);
+	}
 out:
 	fd_close(&devnull);
 	fd_close(&out[0]);
@@ -252,7 +346,117 @@ out:
 	return r;
 }
 
-/* The fatal line for a child that died before it was ready. */
+static void
+arm(struct child *c, long long when, loop_timer_fn *fn)
+{
+	if (c->timer)
+		loop_timer_cancel(c->loop, c->timer);
+	c->timer = loop_timer(c->loop, when, fn, c);
+}
+
+/* The readiness probe: every BRIDGE_READY_PERIOD_MS while STARTING. */
+static void
+probe(void *arg)
+{
+	struct child *c = arg;
+	int fd;
+
+	c->timer = 0;
+	if (c->state != CHILD_STARTING)
+		return;
+	fd = unix_connect(c->socket, 0);
+	if (fd >= 0) {
+		fd_close(&fd);
+		c->state = CHILD_READY;
+		c->ready_ms = clock_ms();
+		log_msg(LOG_INFO, "child_ready", "pid=%d ms=%lld restarts=%u",
+		    (int)c->pid, c->ready_ms - c->started_ms, c->restarts);
+		return;
+	}
+	if (clock_ms() >= c->ready_deadline) {
+		/* its death arrives as SIGCHLD and is handled there */
+		log_msg(LOG_ERROR, "child_not_ready",
+		    "pid=%d nothing accepts on %s after %d ms: SIGKILL",
+		    (int)c->pid, c->socket, c->ready_timeout_ms);
+		c->timed_out = 1;
+		kill(-c->pid, SIGKILL);
+		return;
+	}
+	arm(c, clock_ms() + BRIDGE_READY_PERIOD_MS, probe);
+}
+
+/* Deaths within the window, this one included. */
+static unsigned
+recent_deaths(struct child *c, long long now)
+{
+	unsigned i, n = 0,
+	            have = c->ndeath < CHILD_TALLY ? c->ndeath : CHILD_TALLY;
+
+	for (i = 0; i < have; i++)
+		if (now - c->death[i] <= c->restart_window_ms)
+			n++;
+	return n;
+}
+
+static void
+restart(void *arg)
+{
+	struct child *c = arg;
+
+	c->timer = 0;
+	if (c->state != CHILD_BACKOFF)
+		return;
+	c->restarts++;
+	log_msg(LOG_INFO, "child_restart", "restart=%u", c->restarts);
+	if (child_spawn(c) < 0) {
+		c->state =
+		    CHILD_STARTING; /* a failed spawn counts as a death */
+		on_death(c, c->wstatus);
+	}
+}
+
+/*
+ * The app exited: flush its last lines, clean its group up, and decide
+ * (the table in child.h) whether and when it comes back.
+ */
+static void
+on_death(struct child *c, int status)
+{
+	enum child_state was = c->state;
+	long long now = clock_ms();
+	char what[64];
+
+	c->wstatus = status;
+	if (c->pid > 0 && kill(-c->pid, 0) == 0)
+		kill(-c->pid, SIGKILL); /* workers it left behind (R53) */
+	c->pid = -1;
+	if (c->pidfile)
+		unlink(c->pidfile);
+	linemux_drain(&c->mux, 100);
+	c->state = CHILD_DOWN;
+	if (was == CHILD_STOPPING)
+		return;
+	child_describe(status, what, sizeof(what));
+	log_msg(LOG_ERROR, "child_exit", "%s%s", what,
+	    was == CHILD_READY ? " while ready" : " while starting");
+	if (!c->supervised)
+		return; /* a start-up failure: reported by child_wait_ready */
+	c->death[c->ndeath++ % CHILD_TALLY] = now;
+	if ((int)recent_deaths(c, now) > c->restart_limit) {
+		c->state = CHILD_FAILED;
+		log_msg(LOG_ERROR, "child_failed",
+		    "the app died %u times within %d ms: no more restarts",
+		    recent_deaths(c, now), c->restart_window_ms);
+		return;
+	}
+	c->state = CHILD_BACKOFF;
+	/* at once if it had been up for a while, else after a second (P6) */
+	arm(c,
+	    was == CHILD_READY && now - c->ready_ms > 1000 ? now : now + 1000,
+	    restart);
+}
+
+/* The fatal line for a child that died before it was ever ready. */
 static void
 report_early_exit(struct child *c)
 {
@@ -260,7 +464,6 @@ report_early_exit(struct child *c)
 	char what[64];
 	const char *last, *p;
 
-	linemux_drain(&c->mux, 200);
 	buf_init(&tail, LINEMUX_TAIL * (BRIDGE_LOG_LINE + 1) + 1);
 	linemux_tail(&c->mux, &tail);
 	child_describe(c->wstatus, what, sizeof(what));
@@ -284,39 +487,36 @@ report_early_exit(struct child *c)
 }
 
 int
+child_await(struct child *c, long long deadline)
+{
+	while (c->state == CHILD_STARTING || c->state == CHILD_BACKOFF) {
+		if (c->stop_sig || clock_ms() >= deadline)
+			return -1;
+		loop_once(c->loop, deadline);
+	}
+	return c->state == CHILD_READY ? 0 : -1;
+}
+
+int
 child_wait_ready(struct child *c)
 {
-	long long deadline = clock_ms() + c->ready_timeout_ms, next;
-	int fd;
-
-	for (;;) {
-		if (c->state == CHILD_DOWN) {
-			report_early_exit(c);
-			return -1;
-		}
-		if (c->stop_sig) {
-			log_fatal("interrupted by signal %d while the app "
-			          "started",
-			    c->stop_sig);
-			return -1;
-		}
-		fd = unix_connect(c->socket, 0);
-		if (fd >= 0) {
-			fd_close(&fd);
-			c->state = CHILD_READY;
-			log_msg(LOG_INFO, "child_ready", "pid=%d ms=%lld",
-			    (int)c->pid, clock_ms() - c->started_ms);
-			return 0;
-		}
-		if (clock_ms() >= deadline) {
-			log_fatal("app not ready after %d ms: nothing accepts "
-			          "on %s",
-			    c->ready_timeout_ms, c->socket);
-			return -1;
-		}
-		next = clock_ms() + BRIDGE_READY_PERIOD_MS;
-		loop_once(c->loop, next < deadline ? next : deadline);
+	/* the probe itself gives up at ready_timeout_ms */
+	if (child_await(c, c->ready_deadline + 5000) == 0) {
+		c->supervised = 1;
+		return 0;
 	}
+	if (c->stop_sig) {
+		log_fatal("interrupted by signal %d while the app started",
+		    c->stop_sig);
+		return -1;
+	}
+	if (c->timed_out || c->state == CHILD_STARTING) {
+		log_fatal("app not ready after %d ms: nothing accepts on %s",
+		    c->ready_timeout_ms, c->socket);
+		return -1;
+	}
+	report_early_exit(c);
+	return -1;
 }
 
 /* Wait up to ms for the leader to be reaped. 1 if it was. */
@@ -325,13 +525,13 @@ wait_down(struct child *c, int ms)
 {
 	long long end = clock_ms() + ms;
 
-	while (c->state != CHILD_DOWN && clock_ms() < end) {
+	while (c->state == CHILD_STOPPING && clock_ms() < end) {
 		child_reap(c);
-		if (c->state == CHILD_DOWN)
+		if (c->state != CHILD_STOPPING)
 			break;
 		loop_once(c->loop, end);
 	}
-	return c->state == CHILD_DOWN;
+	return c->state != CHILD_STOPPING;
 }
 
 void
@@ -339,7 +539,11 @@ child_stop(struct child *c)
 {
 	pid_t pg = c->pid;
 
-	if (pg > 0 && c->state != CHILD_DOWN) {
+	if (c->timer) {
+		loop_timer_cancel(c->loop, c->timer);
+		c->timer = 0;
+	}
+	if (pg > 0 && (c->state == CHILD_STARTING || c->state == CHILD_READY)) {
 		c->state = CHILD_STOPPING;
 		kill(-pg, SIGTERM);
 		kill(-pg, SIGCONT);
@@ -354,14 +558,20 @@ child_stop(struct child *c)
 	/* workers the leader left behind go with it (R53) */
 	if (pg > 0 && kill(-pg, 0) == 0)
 		kill(-pg, SIGKILL);
-	c->state = CHILD_DOWN;
+	if (c->state != CHILD_FAILED)
+		c->state = CHILD_DOWN;
 	c->pid = -1;
+	if (c->pidfile)
+		unlink(c->pidfile);
 	linemux_drain(&c->mux, 200);
 }
 
 void
 child_release(struct child *c)
 {
+	if (c->loop && c->timer)
+		loop_timer_cancel(c->loop, c->timer);
+	c->timer = 0;
 	if (c->loop && c->sigfd >= 0)
 		loop_del(c->loop, c->sigfd);
 	linemux_release(&c->mux);

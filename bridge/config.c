@@ -64,6 +64,11 @@ static const struct opt opts[] = {
 	    "TIME", "per-request budget outside Lambda (30s)" },
 	{ "stop-grace", "BRIDGE_STOP_GRACE", O_DURATION, &cfg.stop_grace_ms, 0,
 	    60000, "TIME", "SIGTERM to SIGKILL delay when stopping (2s)" },
+	{ "restart-limit", "BRIDGE_RESTART_LIMIT", O_UINT, &cfg.restart_limit,
+	    0, 1000, "N", "deaths of the app tolerated within the window (5)" },
+	{ "restart-window", "BRIDGE_RESTART_WINDOW", O_DURATION,
+	    &cfg.restart_window_ms, 1000, 86400000, "TIME",
+	    "the window of --restart-limit (60s)" },
 	{ "base-path", "BRIDGE_BASE_PATH", O_STR, &cfg.base_path, 0, 0, "PATH",
 	    "path prefix moved from PATH_INFO into SCRIPT_NAME (e.g. /api)" },
 	{ "max-body", "BRIDGE_MAX_BODY", O_SIZE, &cfg.max_body, 1024, 1LL << 30,
@@ -213,6 +218,8 @@ defaults(void)
 	cfg.ready_timeout_ms = BRIDGE_READY_TIMEOUT_MS;
 	cfg.timeout_ms = BRIDGE_TIMEOUT_MS;
 	cfg.stop_grace_ms = BRIDGE_STOP_GRACE_MS;
+	cfg.restart_limit = BRIDGE_RESTART_LIMIT;
+	cfg.restart_window_ms = BRIDGE_RESTART_WINDOW_MS;
 	cfg.base_path = "";
 	cfg.max_body = BRIDGE_MAX_BODY;
 	cfg.gzip_ratio = BRIDGE_GZIP_RATIO;

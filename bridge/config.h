@@ -37,6 +37,8 @@ struct config {
 	int ready_timeout_ms;
 	int timeout_ms;
 	int stop_grace_ms;
+	int restart_limit;
+	int restart_window_ms;
 	const char *base_path;
 	size_t max_body;
 	unsigned gzip_ratio;

@@ -166,6 +166,11 @@ core_start(struct core *c)
 	    cfg.log_prefix_err ? cfg.log_prefix_err : c->child.prefix_out;
 	c->child.ready_timeout_ms = cfg.ready_timeout_ms;
 	c->child.stop_grace_ms = cfg.stop_grace_ms;
+	c->child.restart_limit = cfg.restart_limit;
+	c->child.restart_window_ms = cfg.restart_window_ms;
+	c->pidfile = xmalloc(strlen(cfg.socket) + 5);
+	sprintf(c->pidfile, "%s.pid", cfg.socket);
+	c->child.pidfile = c->pidfile;
 	upstream_http_init(&c->http, &c->loop, cfg.socket);
 	c->http.abort = &c->child.stop_sig;
 	if (child_spawn(&c->child) < 0 || child_wait_ready(&c->child) < 0)
@@ -183,10 +188,14 @@ core_serve(struct core *c, struct request *req, struct reply *rep)
 		reply_error(rep, req->status, req->why);
 		return;
 	}
-	if (c->child.state != CHILD_READY) {
-		log_msg(LOG_ERROR, "child_down", "req=%s status=502",
-		    req->request_id);
-		reply_error(rep, 502, NULL);
+	/* a restart may be under way: wait for it, within the budget */
+	if (child_await(&c->child, req->deadline_ms) < 0) {
+		int st = c->child.state == CHILD_FAILED ? 502 : 503;
+
+		log_msg(LOG_ERROR, "child_down", "req=%s status=%d %s",
+		    req->request_id, st,
+		    st == 502 ? "the app keeps dying" : "the app is not ready");
+		reply_error(rep, st, NULL);
 		return;
 	}
 	upstream_http_forward(&c->http, req, rep, req->deadline_ms);
@@ -244,10 +253,10 @@ core_request_id(char out[37])
 int
 core_stop(struct core *c)
 {
-	int code = 0, st = c->child.wstatus;
-	int crashed = c->child.crashed;
+	int failed = c->child.state == CHILD_FAILED, st;
 
 	child_stop(&c->child);
+	st = c->child.wstatus;
 	child_release(&c->child);
 	upstream_http_release(&c->http);
 	if (c->sigfd >= 0)
@@ -256,9 +265,9 @@ core_stop(struct core *c)
 	free(c->dir);
 	free(c->cmd);
 	free(c->prefix);
-	if (crashed && WIFSIGNALED(st))
-		code = 128 + WTERMSIG(st);
-	else if (crashed)
-		code = EXIT_SYSTEM;
-	return code;
+	free(c->pidfile);
+	/* the app died for good: pass its death on (STYLE E5) */
+	if (failed && WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return failed ? EXIT_SYSTEM : 0;
 }

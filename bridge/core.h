@@ -19,9 +19,10 @@ struct core {
 	struct child child;
 	struct upstream_http http;
 	int sigfd;
-	char *dir;    /* where the app runs (the stage, or the app itself) */
-	char *cmd;    /* the start command, {socket} replaced */
-	char *prefix; /* the detected log prefix, when not configured */
+	char *dir;     /* where the app runs (the stage, or the app itself) */
+	char *cmd;     /* the start command, {socket} replaced */
+	char *prefix;  /* the detected log prefix, when not configured */
+	char *pidfile; /* <socket>.pid */
 	unsigned long served;
 };
 
@@ -45,9 +46,9 @@ void core_lambda_opts(const struct request *req, struct lambda_opts *o);
 void core_request_id(char out[37]);
 
 /*
- * Stop the app and free everything. Returns the exit code to pass on:
- * 0, or 128+N when the app died of signal N on its own, or EXIT_SYSTEM
- * when it exited on its own with a failure.
+ * Stop the app and free everything. Returns the exit code to pass on: 0,
+ * or, when the app died too often to be restarted, 128+N if its last
+ * death was by signal N, else EXIT_SYSTEM.
  */
 int core_stop(struct core *c);
 

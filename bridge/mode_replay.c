@@ -24,9 +24,6 @@
 #include "log.h"
 #include "mode.h"
 
-/* Everything read from stdin at once (JSONL streams are larger). */
-#define REPLAY_MAX_STDIN (256 * 1024 * 1024)
-
 struct replay {
 	struct core core;
 	struct event_opts eopts;
@@ -144,55 +141,184 @@ slurp(int fd, size_t max, struct buf *b)
 	}
 }
 
-/* JSONL: more than one non-blank line, each one a {...} or [...]. */
-static int
-looks_jsonl(const char *p, size_t n)
-{
-	size_t i = 0, j, k, lines = 0;
+/*
+ * A stream of events read as it arrives. When its first line is a whole
+ * JSON document, it is JSON lines: each line is one event, and a broken
+ * line costs only itself. Otherwise it is documents one after another
+ * (one pretty-printed event, say): json-c finds where each ends, and a
+ * malformed one is answered and skipped to the end of the line where the
+ * error was found. Either way event_parse then reads each event.
+ */
+enum stream_mode {
+	STREAM_UNKNOWN,
+	STREAM_LINES,
+	STREAM_DOCS
+};
 
-	while (i < n) {
-		for (j = i; j < n && p[j] != '\n'; j++)
-			;
-		for (k = j; k > i && strchr(" \t\r", p[k - 1]); k--)
-			;
-		while (i < k && strchr(" \t", p[i]))
-			i++;
-		if (k > i) {
-			if (!((p[i] == '{' && p[k - 1] == '}') ||
-			        (p[i] == '[' && p[k - 1] == ']')))
-				return 0;
-			lines++;
-		}
-		i = j + 1;
-	}
-	return lines > 1;
-}
+struct stream {
+	struct replay *r;
+	int fd;
+	struct buf acc; /* bytes not yet answered */
+	size_t fed;     /* how many of them the tokener has seen */
+	struct json_tokener *tok;
+	enum stream_mode mode;
+	int eof, skip_line, pending;
+};
 
 static void
-replay_lines(struct replay *r, const char *p, size_t n)
+stream_read(void *arg, int fd, int revents)
 {
-	size_t i = 0, j, k;
+	struct stream *s = arg;
+	char *room;
+	ssize_t n;
 
-	while (i < n) {
-		for (j = i; j < n && p[j] != '\n'; j++)
-			;
-		for (k = i; k < j && strchr(" \t\r", p[k]); k++)
-			;
-		if (k < j)
-			replay_event(r, p + i, j - i);
-		i = j + 1;
-		if (r->core.child.stop_sig)
+	(void)revents;
+	room = buf_room(&s->acc, 65536);
+	n = room ? fd_read(fd, room, 65536) : -1;
+	if (n > 0)
+		buf_setlen(&s->acc, s->acc.len + (size_t)n);
+	else if (n == 0 || io_classify(n) == IO_ERR)
+		s->eof = 1;
+	s->pending = 1;
+}
+
+/* Answer the document acc[0..end) and drop it from acc. */
+static void
+stream_answer(struct stream *s, size_t end)
+{
+	replay_event(s->r, s->acc.p, end);
+	buf_consume(&s->acc, end);
+	s->fed = 0;
+	json_tokener_reset(s->tok);
+}
+
+/* A malformed document: answer up to the end of its line, skip the rest. */
+static void
+stream_bad(struct stream *s, size_t from)
+{
+	const char *nl = memchr(s->acc.p + from, '\n', s->acc.len - from);
+	size_t end = nl ? (size_t)(nl - s->acc.p) + 1 : s->acc.len;
+
+	s->skip_line = !nl && !s->eof;
+	stream_answer(s, end);
+}
+
+/* JSON lines: every complete line (and a last one at EOF) is an event. */
+static void
+stream_lines(struct stream *s)
+{
+	const char *nl;
+	size_t n;
+
+	while (s->acc.len > 0 && !s->r->core.child.stop_sig) {
+		nl = memchr(s->acc.p, '\n', s->acc.len);
+		if (!nl && !s->eof && s->acc.len <= BRIDGE_MAX_EVENT)
 			return;
+		n = nl ? (size_t)(nl - s->acc.p) : s->acc.len;
+		if (strspn(s->acc.p, " \t\r") < n)
+			replay_event(s->r, s->acc.p, n);
+		buf_consume(&s->acc, nl ? n + 1 : n);
+	}
+}
+
+/* Is the first line of the stream a whole JSON document on its own? */
+static enum stream_mode
+stream_mode(struct stream *s)
+{
+	const char *p = s->acc.p, *nl;
+	struct json_tokener *t;
+	struct json_object *o;
+	size_t n;
+
+	n = strspn(p, " \t\r\n");
+	nl = memchr(p + n, '\n', s->acc.len - n);
+	if (!nl)
+		return s->eof || s->acc.len > BRIDGE_MAX_EVENT ? STREAM_DOCS :
+		                                                 STREAM_UNKNOWN;
+	t = json_tokener_new_ex(BRIDGE_JSON_DEPTH);
+	json_tokener_set_flags(t, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(t, p + n, (int)(nl - p - (long)n));
+	if (!o && json_tokener_get_error(t) == json_tokener_continue)
+		o = json_tokener_parse_ex(t, " ", 1); /* a bare number */
+	n = o && json_tokener_get_error(t) == json_tokener_success;
+	json_object_put(o);
+	json_tokener_free(t);
+	return n ? STREAM_LINES : STREAM_DOCS;
+}
+
+static void
+stream_docs(struct stream *s)
+{
+	struct json_object *o;
+	enum json_tokener_error err;
+	size_t used, ws;
+
+	while (s->acc.len > 0 && !s->r->core.child.stop_sig) {
+		if (s->skip_line) {
+			const char *nl = memchr(s->acc.p, '\n', s->acc.len);
+
+			buf_consume(&s->acc,
+			    nl ? (size_t)(nl - s->acc.p) + 1 : s->acc.len);
+			s->skip_line = !nl;
+			continue;
+		}
+		if (s->fed == 0) {
+			ws = strspn(s->acc.p, " \t\r\n");
+			buf_consume(&s->acc, ws < s->acc.len ? ws : s->acc.len);
+			if (!s->acc.len)
+				return;
+		}
+		o = json_tokener_parse_ex(s->tok, s->acc.p + s->fed,
+		    (int)(s->acc.len - s->fed));
+		err = json_tokener_get_error(s->tok);
+		used = json_tokener_get_parse_end(s->tok);
+		json_object_put(o);
+		if (err == json_tokener_success) {
+			stream_answer(s, s->fed + used);
+		} else if (err != json_tokener_continue) {
+			stream_bad(s, s->fed + used);
+		} else if (s->eof) {
+			/* a bare number needs a terminator; else truncated */
+			o = json_tokener_parse_ex(s->tok, " ", 1);
+			json_object_put(o);
+			stream_bad(s, s->acc.len);
+		} else {
+			s->fed = s->acc.len;
+			if (s->acc.len > BRIDGE_MAX_EVENT)
+				stream_bad(s, s->acc.len); /* too large */
+			return;
+		}
 	}
 }
 
 static void
-replay_text(struct replay *r, const char *p, size_t n, int jsonl)
+replay_stream(struct replay *r, int fd)
 {
-	if (jsonl || looks_jsonl(p, n))
-		replay_lines(r, p, n);
-	else
-		replay_event(r, p, n);
+	struct stream s;
+
+	memset(&s, 0, sizeof(s));
+	s.r = r;
+	s.fd = fd;
+	buf_init(&s.acc, BRIDGE_MAX_EVENT + 65536 + 1);
+	s.tok = json_tokener_new_ex(BRIDGE_JSON_DEPTH);
+	json_tokener_set_flags(s.tok,
+	    JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
+	while (!s.eof && !r->core.child.stop_sig) {
+		loop_add(&r->core.loop, fd, POLLIN, stream_read, &s);
+		while (!s.pending && !r->core.child.stop_sig)
+			loop_once(&r->core.loop, -1);
+		/* answering runs the loop: our fd stays out of it meanwhile */
+		loop_del(&r->core.loop, fd);
+		s.pending = 0;
+		if (s.mode == STREAM_UNKNOWN && s.acc.len)
+			s.mode = stream_mode(&s);
+		if (s.mode == STREAM_LINES)
+			stream_lines(&s);
+		else if (s.mode == STREAM_DOCS)
+			stream_docs(&s);
+	}
+	json_tokener_free(s.tok);
+	buf_release(&s.acc);
 }
 
 static int
@@ -206,14 +332,13 @@ ends_with(const char *s, const char *suffix)
 static void
 replay_file(struct replay *r, const char *path)
 {
-	int jsonl = ends_with(path, ".jsonl");
 	struct buf text = BUF_INIT;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	r->source = path;
-	if (fd < 0 ||
-	    slurp(fd, jsonl ? REPLAY_MAX_STDIN : BRIDGE_MAX_EVENT + 1, &text) <
-	        0) {
+	if (fd >= 0 && ends_with(path, ".jsonl")) {
+		replay_stream(r, fd);
+	} else if (fd < 0 || slurp(fd, BRIDGE_MAX_EVENT + 1, &text) < 0) {
 		log_msg(LOG_ERROR, "replay_bad_file", "file=%s: %s", path,
 		    errno == EMSGSIZE ? "too large" : strerror(errno));
 		reply_invocation_error("Runtime.InvalidEvent",
@@ -222,7 +347,7 @@ replay_file(struct replay *r, const char *path)
 		    &r->out);
 		print_line(r);
 	} else {
-		replay_text(r, text.p ? text.p : "", text.len, jsonl);
+		replay_event(r, text.p ? text.p : "", text.len);
 	}
 	fd_close(&fd);
 	buf_release(&text);
@@ -276,17 +401,11 @@ replay_dir(struct replay *r, const char *dir)
 static void
 replay_input(struct replay *r, const char *arg)
 {
-	struct buf text = BUF_INIT;
 	struct stat sb;
 
 	if (strcmp(arg, "-") == 0) {
 		r->source = "-";
-		if (slurp(0, REPLAY_MAX_STDIN, &text) < 0)
-			log_msg(LOG_ERROR, "replay_bad_file", "file=-: %s",
-			    strerror(errno));
-		else
-			replay_text(r, text.p ? text.p : "", text.len, 0);
-		buf_release(&text);
+		replay_stream(r, 0);
 	} else if (stat(arg, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		replay_dir(r, arg);
 	} else {
