@@ -181,6 +181,9 @@ core_start(struct core *c)
 void
 core_serve(struct core *c, struct request *req, struct reply *rep)
 {
+	struct buf path = BUF_INIT;
+	long long t0;
+
 	if (request_prepare(req, cfg.gzip_ratio) < 0) {
 		log_msg(LOG_INFO, req->kind_log ? req->kind_log : "bad_request",
 		    "req=%s status=%d %s", req->request_id, req->status,
@@ -198,11 +201,21 @@ core_serve(struct core *c, struct request *req, struct reply *rep)
 		reply_error(rep, st, NULL);
 		return;
 	}
+	t0 = clock_ms();
 	upstream_http_forward(&c->http, req, rep, req->deadline_ms);
 	/* this request's log lines come before its completion */
 	linemux_pump(&c->child.mux);
 	linemux_flush(&c->child.mux);
 	c->served++;
+	if (log_min() <= LOG_DEBUG) {
+		buf_init(&path, 4 * BRIDGE_MAX_PATH);
+		log_escape(&path, req->path_raw, strlen(req->path_raw));
+		log_msg(LOG_DEBUG, "request",
+		    "req=%s method=%s path=%s status=%d ms=%lld",
+		    req->request_id, req->method, path.p ? path.p : "",
+		    rep->status, clock_ms() - t0);
+		buf_release(&path);
+	}
 }
 
 void
