@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bridge.h"
 #include "config.h"
@@ -21,6 +22,7 @@ enum opt_kind {
 	O_SIZE,
 	O_UINT,
 	O_LEVEL,
+	O_FORMAT,
 	O_COMPRESS
 };
 
@@ -57,6 +59,12 @@ static const struct opt opts[] = {
 	    0, 0, "STR", "prefix of the app's stderr lines (as --log-prefix)" },
 	{ "log-level", "BRIDGE_LOG_LEVEL", O_LEVEL, &cfg.log_level, 0, 0,
 	    "LEVEL", "debug, info, warn or error (info)" },
+	{ "log-format", "BRIDGE_LOG_FORMAT", O_FORMAT, &cfg.log_json, 0, 0,
+	    "FORMAT",
+	    "text, or json: one JSON object per line (AWS_LAMBDA_LOG_FORMAT)" },
+	{ "log-request-id", "BRIDGE_LOG_REQUEST_ID", O_FLAG,
+	    &cfg.log_request_id, 0, 1, NULL,
+	    "tag app lines written during a request with its id" },
 	{ "ready-timeout", "BRIDGE_READY_TIMEOUT", O_DURATION,
 	    &cfg.ready_timeout_ms, 10, 900000, "TIME",
 	    "how long the app may take to accept on its socket (10s)" },
@@ -189,6 +197,12 @@ set_opt(const struct opt *o, const char *v, const char *from)
 			return 0;
 		}
 		break;
+	case O_FORMAT:
+		if (strcasecmp(v, "json") == 0 || strcasecmp(v, "text") == 0) {
+			*(int *)o->dst = strcasecmp(v, "json") == 0;
+			return 0;
+		}
+		break;
 	case O_COMPRESS:
 		if (strcmp(v, "auto") == 0 || strcmp(v, "on") == 0 ||
 		    strcmp(v, "off") == 0) {
@@ -208,6 +222,8 @@ static void
 defaults(void)
 {
 	const char *root = getenv("LAMBDA_TASK_ROOT");
+	const char *format = getenv("AWS_LAMBDA_LOG_FORMAT");
+	const char *level = getenv("AWS_LAMBDA_LOG_LEVEL");
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.app = root && *root ? root : ".";
@@ -224,6 +240,10 @@ defaults(void)
 	cfg.max_body = BRIDGE_MAX_BODY;
 	cfg.gzip_ratio = BRIDGE_GZIP_RATIO;
 	cfg.compress = COMPRESS_AUTO;
+	/* Lambda's advanced logging controls; BRIDGE_* and options win */
+	cfg.log_json = format && strcasecmp(format, "JSON") == 0;
+	if (cfg.log_json && level && log_parse_level(level) >= 0)
+		cfg.log_level = log_parse_level(level);
 }
 
 static int

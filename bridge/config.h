@@ -34,6 +34,8 @@ struct config {
 	const char *log_prefix;     /* NULL: detected */
 	const char *log_prefix_err; /* NULL: same as log_prefix */
 	int log_level;
+	int log_json;
+	int log_request_id;
 	int ready_timeout_ms;
 	int timeout_ms;
 	int stop_grace_ms;

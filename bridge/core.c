@@ -202,6 +202,9 @@ core_serve(struct core *c, struct request *req, struct reply *rep)
 		return;
 	}
 	t0 = clock_ms();
+	/* lines written before this request are not this request's */
+	linemux_pump(&c->child.mux);
+	log_set_request(req->request_id);
 	upstream_http_forward(&c->http, req, rep, req->deadline_ms);
 	/* this request's log lines come before its completion */
 	linemux_pump(&c->child.mux);
@@ -216,6 +219,7 @@ core_serve(struct core *c, struct request *req, struct reply *rep)
 		    rep->status, clock_ms() - t0);
 		buf_release(&path);
 	}
+	log_set_request(NULL);
 }
 
 void

@@ -22,14 +22,19 @@ keep_tail(struct linemux *m, const char *line, size_t n)
 		m->tail_n++;
 }
 
-/* One output line: prefix, the escaped bytes, maybe the cut mark. */
+/* One output line: prefix, [request id], the escaped bytes, the cut mark. */
 static void
 emit(struct linemux *m, int i, const char *p, size_t n, int cut)
 {
 	struct linemux_stream *s = &m->s[i];
+	const char *tag = log_request_tag();
+	size_t text;
 
 	buf_reset(&m->out);
 	buf_add(&m->out, s->prefix, strnlen(s->prefix, LINEMUX_PREFIX_MAX));
+	if (tag)
+		buf_printf(&m->out, "[%.*s] ", LINEMUX_TAG_MAX, tag);
+	text = m->out.len;
 	log_escape(&m->out, p, n);
 	if (cut)
 		buf_add(&m->out, "[+]", 3);
@@ -38,7 +43,8 @@ emit(struct linemux *m, int i, const char *p, size_t n, int cut)
 	if (m->emit)
 		m->emit(m->emit_arg, m->out.p, m->out.len);
 	else
-		log_write(m->out.p, m->out.len);
+		log_app(s->is_err, m->out.p, m->out.len, m->out.p + text,
+		    m->out.len - text);
 }
 
 void
@@ -164,7 +170,8 @@ linemux_init(struct linemux *m, struct loop *l, int out_fd, int err_fd,
 	m->s[1].prefix = err_prefix;
 	m->s[1].is_err = 1;
 	/* the longest line: a prefix, every byte escaped as \xHH, the mark */
-	buf_init(&m->out, LINEMUX_PREFIX_MAX + 4 * BRIDGE_LOG_LINE + 16);
+	buf_init(&m->out,
+	    LINEMUX_PREFIX_MAX + LINEMUX_TAG_MAX + 4 * BRIDGE_LOG_LINE + 16);
 	for (i = 0; i < 2; i++) {
 		buf_init(&m->s[i].part, BRIDGE_LOG_LINE);
 		if (m->s[i].fd < 0)

@@ -3,8 +3,9 @@
  * the poll loop, turned into whole log lines with a prefix (s6-log
  * getchunk/linelimit). Partial lines wait for their end; a line longer
  * than BRIDGE_LOG_LINE is cut into pieces, each but the last marked with
- * a trailing "[+]" (B9, R78); control bytes are escaped (R77). The last
- * LINEMUX_TAIL stderr lines are kept for error reports.
+ * a trailing "[+]" (B9, R78); control bytes are escaped (R77). Lines go
+ * to log_app (text or JSON, tagged with the request id when asked). The
+ * last LINEMUX_TAIL stderr lines are kept for error reports.
  */
 #ifndef BRIDGE_LINEMUX_H
 #define BRIDGE_LINEMUX_H
@@ -16,6 +17,7 @@
 
 #define LINEMUX_TAIL       20
 #define LINEMUX_PREFIX_MAX 256
+#define LINEMUX_TAG_MAX    128 /* "[<request id>] " */
 
 /* Where finished lines go: (arg, prefixed line, length). */
 typedef void linemux_emit_fn(void *arg, const char *line, size_t n);

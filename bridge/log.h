@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "../sockets/buf.h"
+#include "loop.h"
 
 enum log_level {
 	LOG_DEBUG,
@@ -18,11 +19,52 @@ enum log_level {
 	LOG_ERROR
 };
 
+/*
+ * What happens when the sink cannot take a line (R80): BLOCK waits, so
+ * back-pressure reaches the app through its pipes (Lambda, replay, CGI);
+ * DROP keeps at most LOG_QUEUE_MAX bytes queued, drops whole lines past
+ * that and reports "kind=log_drops n=N" (long-running modes).
+ */
+enum log_policy {
+	LOG_BLOCK,
+	LOG_DROP
+};
+
+#define LOG_QUEUE_MAX      (1024 * 1024)
+#define LOG_DROP_REPORT_MS 10000
+
 /* The sink: tests replace it to capture lines (STYLE E8). */
 typedef void log_sink_fn(void *arg, const char *line, size_t n);
 
 /* Send lines at or above min to fd (default: stderr, LOG_INFO). */
 void log_init(int fd, enum log_level min);
+
+/*
+ * json: one JSON object per line, {"timestamp","level","message",
+ * "requestId","source"} (AWS_LAMBDA_LOG_FORMAT=JSON). tag_request: in text
+ * format, app lines written during a request carry "[<request id>] ".
+ */
+void log_configure(int json, int tag_request);
+int log_json(void);
+
+/* The policy, and for DROP the loop that drains the queue. */
+void log_set_policy(enum log_policy p, struct loop *l);
+unsigned long log_dropped(void);
+
+/* Write what is queued, for at most timeout_ms (at exit). */
+void log_flush(int timeout_ms);
+
+/* The request being served (NULL: none), for requestId and tagging. */
+void log_set_request(const char *id);
+/* The id app lines are tagged with now, or NULL. */
+const char *log_request_tag(void);
+
+/*
+ * One app line: plain is the finished text line (prefix, escaped bytes),
+ * text the escaped line alone, used as the JSON message.
+ */
+void log_app(int is_err, const char *plain, size_t plain_len, const char *text,
+    size_t text_len);
 void log_set_sink(log_sink_fn *fn, void *arg);
 enum log_level log_min(void);
 

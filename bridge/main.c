@@ -36,6 +36,7 @@ main(int argc, char **argv)
 	if (r != 0)
 		return r > 0 ? 0 : EXIT_USAGE;
 	log_init(2, (enum log_level)cfg.log_level);
+	log_configure(cfg.log_json, cfg.log_request_id);
 	switch (cfg.mode) {
 	case MODE_REPLAY:
 		return mode_replay();

@@ -18,6 +18,8 @@ start() {
 	shift
 	rm -f "$SCRATCH/$name.in"
 	mkfifo "$SCRATCH/$name.in"
+	: >"$SCRATCH/$name.out"
+	: >"$SCRATCH/$name.log"
 	"$BRIDGE" replay --socket "$SCRATCH/$name.sock" "$@" - \
 		<"$SCRATCH/$name.in" >"$SCRATCH/$name.out" 2>"$SCRATCH/$name.log" &
 	BPID=$!
