@@ -7,6 +7,10 @@
  *                   policy -> HTTP bytes to the app; app bytes -> reply ->
  *                   Lambda JSON. No sockets, no processes.
  *   event FILE      print the CGI variables an event becomes
+ *   linemux OUT_PREFIX ERR_PREFIX CMD [ARG...]
+ *                   run CMD with its stdout and stderr through the line
+ *                   multiplexer (the poll loop, log_write) onto our
+ *                   stdout; its peak RSS goes to stderr as vmhwm_kb=N
  *
  * Case sections (each "[name]" on its own line; text up to the next one):
  *   [config]               key=value: base_path, prewarm_key, max_body,
@@ -24,9 +28,12 @@
  *   [expect-reply]         the Lambda response JSON (compared as JSON)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -34,6 +41,7 @@
 #include "../bridge/config.h"
 #include "../bridge/core.h"
 #include "../bridge/event.h"
+#include "../bridge/linemux.h"
 #include "../bridge/log.h"
 #include "../bridge/reply.h"
 #include "../bridge/request.h"
@@ -554,6 +562,52 @@ cmd_event(const char *path)
 	return cls == EVENT_BAD || (cls == EVENT_HTTP && req.status) ? 1 : 0;
 }
 
+/* Peak resident set size of this process, in KiB. */
+static long
+vmhwm_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+static int
+cmd_linemux(int argc, char **argv)
+{
+	struct loop l = LOOP_INIT;
+	struct linemux m;
+	int out[2], err[2], st = 0;
+	pid_t pid;
+
+	if (argc < 3 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+		return 100;
+	pid = fork();
+	if (pid == 0) {
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		execvp(argv[2], argv + 2);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	log_init(1, LOG_INFO);
+	linemux_init(&m, &l, out[0], err[0], argv[0], argv[1]);
+	while (m.s[0].fd >= 0 || m.s[1].fd >= 0)
+		loop_once(&l, -1);
+	waitpid(pid, &st, 0);
+	linemux_release(&m);
+	loop_release(&l);
+	fprintf(stderr, "vmhwm_kb=%ld\n", vmhwm_kb());
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -562,6 +616,10 @@ main(int argc, char **argv)
 		return cmd_case(argc - 2, argv + 2);
 	if (argc == 3 && strcmp(argv[1], "event") == 0)
 		return cmd_event(argv[2]);
-	fprintf(stderr, "usage: bridge-test-tool case FILE... | event FILE\n");
+	if (argc >= 2 && strcmp(argv[1], "linemux") == 0)
+		return cmd_linemux(argc - 2, argv + 2);
+	fprintf(stderr,
+	    "usage: bridge-test-tool case FILE... | event FILE | "
+	    "linemux OUT_PREFIX ERR_PREFIX CMD...\n");
 	return 100;
 }
