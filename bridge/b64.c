@@ -108,8 +108,10 @@ b64_decode(const char *in, size_t n, struct buf *out, size_t *bad_off)
 			o[j++] = (char)v;
 	}
 	/* the bits under the padding must be zero (canonical form) */
-	if ((pad == 1 && (v & 0xff)) || (pad == 2 && (v & 0xffff)))
+	if ((pad == 1 && (v & 0xff)) || (pad == 2 && (v & 0xffff))) {
+		buf_setlen(out, out->len); /* what was written is not kept */
 		return b64_bad(n - pad - 1, bad_off);
+	}
 	buf_setlen(out, out->len + j);
 	return 0;
 }

@@ -20,6 +20,12 @@
 #define BRIDGE_JSON_DEPTH 64
 
 /*
+ * JSON values (objects, arrays and their members) in one event: real
+ * events have hundreds; json-c spends about 250 bytes on each.
+ */
+#define BRIDGE_MAX_JSON_VALUES 100000
+
+/*
  * Request limits, at or below Puma's own (HOSTILE R17: Mongrel-derived
  * parsers cap REQUEST_PATH at 8 KiB, QUERY_STRING at 10 KiB, the header
  * block at 112 KiB), so that the bridge answers 414/431 itself instead of
@@ -29,7 +35,13 @@
 #define BRIDGE_MAX_QUERY        (10 * 1024)
 #define BRIDGE_MAX_HEADERS      200
 #define BRIDGE_MAX_HEADER_BYTES (64 * 1024)
-#define BRIDGE_MAX_METHOD       32
+#define BRIDGE_MAX_HEADER_NAME  256 /* Puma's FIELD_NAME */
+
+/* Room for every value of one header name joined (request_header), the
+ * separators, and an address appended to X-Forwarded-For. */
+#define BRIDGE_MAX_JOINED                                                      \
+	(BRIDGE_MAX_HEADER_BYTES + 2 * BRIDGE_MAX_HEADERS + 64)
+#define BRIDGE_MAX_METHOD 32
 
 /*
  * Request body after base64 and gzip decoding: Lambda's 6 MB request

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -163,20 +164,22 @@ child_exec(const struct child *c, char *const argv[], char *const envp[],
 static int
 socket_free(const char *path)
 {
-	int fd = unix_connect(path, 0);
+	struct sockaddr_un sun;
+	struct stat sb;
 
-	if (fd >= 0) {
-		fd_close(&fd);
-		log_fatal("socket %s is in use by another server", path);
-		return -1;
-	}
-	if (errno == ENAMETOOLONG) {
+	if (unix_addr(&sun, path) < 0) {
 		log_fatal("socket path %s is longer than 107 bytes", path);
 		return -1;
 	}
-	if (errno == ECONNREFUSED)
-		unlink(path);
-	return 0;
+	if (unix_clear(path) == 0)
+		return 0;
+	if (lstat(path, &sb) == 0 && !S_ISSOCK(sb.st_mode))
+		log_fatal("%s exists and is not a socket: it is left alone",
+		    path);
+	else
+		log_fatal("socket %s is in use by another server%s", path,
+		    errno == EADDRINUSE ? "" : " or unusable");
+	return -1;
 }
 
 /* Read the exec report: 0 (exec happened: EOF), -1 after logging. */
@@ -264,6 +267,7 @@ static void
 kill_stale(struct child *c)
 {
 	unsigned long long start = 0;
+	struct stat sb;
 	char text[64];
 	ssize_t n;
 	int fd, pid = 0;
@@ -273,6 +277,12 @@ kill_stale(struct child *c)
 	fd = open(c->pidfile, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return;
+	/* only a pidfile we wrote ourselves is believed (R69) */
+	if (fstat(fd, &sb) < 0 || sb.st_uid != geteuid() ||
+	    !S_ISREG(sb.st_mode)) {
+		fd_close(&fd);
+		return;
+	}
 	n = fd_read(fd, text, sizeof(text) - 1);
 	fd_close(&fd);
 	text[n > 0 ? n : 0] = '\0';

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "bridge.h"
+#include "child.h"
 #include "config.h"
 #include "log.h"
 
@@ -73,7 +74,8 @@ static const struct opt opts[] = {
 	{ "stop-grace", "BRIDGE_STOP_GRACE", O_DURATION, &cfg.stop_grace_ms, 0,
 	    60000, "TIME", "SIGTERM to SIGKILL delay when stopping (2s)" },
 	{ "restart-limit", "BRIDGE_RESTART_LIMIT", O_UINT, &cfg.restart_limit,
-	    0, 1000, "N", "deaths of the app tolerated within the window (5)" },
+	    0, CHILD_TALLY - 1, "N",
+	    "deaths of the app tolerated within the window (5)" },
 	{ "restart-window", "BRIDGE_RESTART_WINDOW", O_DURATION,
 	    &cfg.restart_window_ms, 1000, 86400000, "TIME",
 	    "the window of --restart-limit (60s)" },
@@ -334,6 +336,12 @@ check(const char *argv0)
 			fprintf(stderr, "bridge: no mode given (try --help)\n");
 			return -1;
 		}
+	}
+	if (!*cfg.stage || !*cfg.socket || !*cfg.app) {
+		fprintf(stderr,
+		    "bridge: --app, --stage and --socket may not "
+		    "be empty\n");
+		return -1;
 	}
 	if (strcmp(bp, "/") == 0)
 		cfg.base_path = "";

@@ -59,17 +59,24 @@ is_rails(const char *dir)
 static char *
 substitute(const char *cmd, const char *socket)
 {
-	struct buf b = BUF_INIT;
+	size_t n = 0, len;
 	const char *p;
+	char *out, *o;
 
-	buf_init(&b, strlen(cmd) * 2 + strlen(socket) * 16 + 64);
-	for (p = strstr(cmd, "{socket}"); p; p = strstr(cmd, "{socket}")) {
-		buf_add(&b, cmd, (size_t)(p - cmd));
-		buf_addstr(&b, socket);
+	for (p = strstr(cmd, "{socket}"); p; p = strstr(p + 8, "{socket}"))
+		n++;
+	len = strlen(cmd) + n * strlen(socket) + 1; /* n * 8 bytes go */
+	out = xmalloc(len);
+	for (o = out, p = strstr(cmd, "{socket}"); p;
+	     p = strstr(cmd, "{socket}")) {
+		memcpy(o, cmd, (size_t)(p - cmd));
+		o += p - cmd;
+		memcpy(o, socket, strlen(socket));
+		o += strlen(socket);
 		cmd = p + 8;
 	}
-	buf_addstr(&b, cmd);
-	return buf_detach(&b, NULL);
+	memcpy(o, cmd, strlen(cmd) + 1);
+	return out;
 }
 
 /* Puma on the socket for a Rack app; through Bundler when it has a
@@ -231,7 +238,7 @@ core_lambda_opts(const struct request *req, struct lambda_opts *o)
 	o->kind = req->kind;
 	o->multi = req->multi;
 	o->head = strcmp(req->method, "HEAD") == 0;
-	buf_init(&ae, 65536);
+	buf_init(&ae, BRIDGE_MAX_JOINED);
 	if (request_header(req, "accept-encoding", &ae))
 		o->accept_gzip = reply_accepts_gzip(ae.p, ae.len);
 	buf_release(&ae);

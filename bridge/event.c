@@ -255,6 +255,14 @@ add_value(struct request *req, const char *name, jobj *v)
 	request_add_header(req, name, strlen(name), s, n);
 }
 
+/* More keys than headers allowed: refused before any merging, which is
+ * quadratic in the number of keys. */
+static int
+too_many_keys(jobj *m)
+{
+	return m && json_object_object_length(m) > BRIDGE_MAX_HEADERS;
+}
+
 /* Has the object m a key equal to name, ignoring case? */
 static int
 has_key_nocase(jobj *m, const char *name)
@@ -281,6 +289,9 @@ conv_headers_v1(jobj *root, struct request *req)
 	if (member_map(root, "multiValueHeaders", &mv) < 0 ||
 	    member_map(root, "headers", &sv) < 0)
 		return bad_field(req, "headers must be objects");
+	if (too_many_keys(mv) || too_many_keys(sv))
+		return request_fail(req, 431, "limit_exceeded",
+		    "too many request header fields");
 	iter_init(mv, &it, &end);
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
 		name = json_object_iter_peek_name(&it);
@@ -314,6 +325,9 @@ conv_headers_v2(jobj *root, struct request *req)
 
 	if (member_map(root, "headers", &hv) < 0)
 		return bad_field(req, "headers must be an object");
+	if (too_many_keys(hv))
+		return request_fail(req, 431, "limit_exceeded",
+		    "too many request header fields");
 	iter_init(hv, &it, &end);
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it))
 		add_value(req, json_object_iter_peek_name(&it),
@@ -356,7 +370,7 @@ execute_api_host(struct request *req)
 	struct buf h = BUF_INIT;
 	int r;
 
-	buf_init(&h, BRIDGE_MAX_HEADER_BYTES);
+	buf_init(&h, BRIDGE_MAX_JOINED);
 	request_header(req, "host", &h);
 	r = h.len && memmem(h.p, h.len, ".execute-api.", 13) &&
 	    (ends_with(h.p, h.len, ".amazonaws.com") ||
@@ -627,7 +641,7 @@ conv_server(jobj *rc, enum req_kind kind, struct request *req)
 	size_t n, pn = 0;
 	int two = kind == REQ_V2 || kind == REQ_FURL;
 
-	buf_init(&v, BRIDGE_MAX_HEADER_BYTES);
+	buf_init(&v, BRIDGE_MAX_JOINED);
 	if (!request_header(req, "host", &v) &&
 	    member_str(rc, "domainName", &s, &n) == 1 && n) {
 		request_add_header(req, kind == REQ_V1 ? "Host" : "host", 4, s,
@@ -656,8 +670,7 @@ conv_server(jobj *rc, enum req_kind kind, struct request *req)
 	               "sourceIp", &s, &n) == 1) {
 		set_addr(req, s, n);
 	}
-	if (!*req->remote_addr)
-		request_set(&req->remote_addr, "127.0.0.1", 9);
+	/* unknown stays unknown: a loopback guess would look trusted (R05) */
 	if (member_str(two ? member(rc, "http") : rc, "protocol", &proto,
 	        &pn) == 1 &&
 	    is_http_version(proto, pn))
@@ -727,6 +740,35 @@ convert(jobj *root, enum req_kind kind, const struct event_opts *o,
 	return 0;
 }
 
+/*
+ * json-c's tree costs far more memory than the text: a 6 MB "[{},{},...]"
+ * needs 1.5 GB. Values (objects, arrays, members, elements) are counted
+ * outside strings first, and a document with too many is refused (R29).
+ */
+static int
+too_many_values(const char *p, size_t n)
+{
+	size_t i, count = 0;
+	int in_string = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == '{' || c == '[' || c == ',') {
+			if (++count > BRIDGE_MAX_JSON_VALUES)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* Strict parse of the whole text (R27, R29, R30). NULL on failure. */
 static jobj *
 parse_json(const char *text, size_t len, struct event_info *info)
@@ -738,6 +780,10 @@ parse_json(const char *text, size_t len, struct event_info *info)
 
 	if (len > BRIDGE_MAX_EVENT) {
 		info->why = "event too large";
+		return NULL;
+	}
+	if (too_many_values(text, len)) {
+		info->why = "event has too many JSON values";
 		return NULL;
 	}
 	tok = json_tokener_new_ex(BRIDGE_JSON_DEPTH);

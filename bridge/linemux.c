@@ -88,9 +88,10 @@ linemux_flush(struct linemux *m)
 {
 	int i;
 
+	/* the rest of the line is still to come: mark the piece (B9) */
 	for (i = 0; i < 2; i++) {
 		if (m->s[i].part.len) {
-			emit(m, i, m->s[i].part.p, m->s[i].part.len, 0);
+			emit(m, i, m->s[i].part.p, m->s[i].part.len, 1);
 			buf_reset(&m->s[i].part);
 		}
 	}

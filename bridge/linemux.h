@@ -57,7 +57,8 @@ void linemux_feed(struct linemux *m, int i, const char *p, size_t n);
 /* Read whatever the pipes hold right now, without waiting. */
 void linemux_pump(struct linemux *m);
 
-/* Emit the unfinished lines of both streams as they are. */
+/* Emit the unfinished lines of both streams now, marked "[+]" as lines
+ * whose rest comes later (at EOF they go out unmarked). */
 void linemux_flush(struct linemux *m);
 
 /*

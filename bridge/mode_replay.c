@@ -129,10 +129,14 @@ slurp(int fd, size_t max, struct buf *b)
 
 	buf_init(b, max);
 	for (;;) {
-		room = buf_room(b, 65536);
-		if (!room)
+		size_t want = max - b->len < 65536 ? max - b->len : 65536;
+
+		room = want ? buf_room(b, want) : NULL;
+		if (!room) {
+			errno = EMSGSIZE;
 			return -1;
-		n = fd_read(fd, room, 65536);
+		}
+		n = fd_read(fd, room, want);
 		if (n < 0)
 			return -1;
 		if (n == 0)

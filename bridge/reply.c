@@ -507,11 +507,70 @@ render(const struct reply *rep, const struct lambda_opts *o, struct buf *out)
 	return 0;
 }
 
+/*
+ * The body's length in the JSON, without building it: base64 for a binary
+ * body, else every byte plus json-c's escapes (a lower bound should
+ * json-c ever escape more). A body that cannot fit is refused before it
+ * is copied: a 64 MiB body would cost several times that as JSON.
+ */
+static size_t
+body_json_len(const struct reply *rep)
+{
+	const unsigned char *p = (const unsigned char *)rep->body.p;
+	size_t i, n = rep->body.len;
+
+	if (n && body_is_binary(rep))
+		return b64_encoded_len(n);
+	for (i = 0; i < rep->body.len; i++) {
+		if (p[i] == '"' || p[i] == '\\' || p[i] == '\n' ||
+		    p[i] == '\r' || p[i] == '\t' || p[i] == '\b' ||
+		    p[i] == '\f')
+			n += 1;
+		else if (p[i] < 0x20)
+			n += 5; /* \u00XX */
+	}
+	return n;
+}
+
+/* The whole JSON's size when the body alone is too big to render. */
+static size_t
+size_without_rendering(struct reply *rep, const struct lambda_opts *o,
+    struct buf *out, size_t body)
+{
+	int binary = rep->body.len && body_is_binary(rep);
+	size_t len = rep->body.len;
+
+	buf_setlen(&rep->body, 0); /* the rest of the JSON, body "" */
+	render(rep, o, out);
+	buf_setlen(&rep->body, len);
+	/* "isBase64Encoded":true is one byte shorter than false */
+	return out->len + body - (size_t)binary;
+}
+
+/* Render if the body can fit at all; 0 when the JSON fits in o->max. */
+static int
+try_render(struct reply *rep, const struct lambda_opts *o, struct buf *out,
+    size_t *size)
+{
+	size_t body = body_json_len(rep);
+
+	if (body > o->max) {
+		*size = size_without_rendering(rep, o, out, body);
+		return -1;
+	}
+	if (render(rep, o, out) < 0) {
+		*size = out->max;
+		return -1;
+	}
+	*size = out->len;
+	return out->len <= o->max ? 0 : -1;
+}
+
 int
 reply_to_lambda(struct reply *rep, const struct lambda_opts *o, struct buf *out,
     size_t *size)
 {
-	int compressed = 0, fits;
+	int compressed = 0;
 
 	if (o->head || rep->status == 204 || rep->status == 304)
 		buf_reset(&rep->body);
@@ -520,14 +579,12 @@ reply_to_lambda(struct reply *rep, const struct lambda_opts *o, struct buf *out,
 		compress_body(rep);
 		compressed = 1;
 	}
-	fits = render(rep, o, out) == 0;
-	*size = fits ? out->len : out->max;
-	if (fits && out->len <= o->max)
+	if (try_render(rep, o, out, size) == 0)
 		return 0;
-	/* too large: compressing may still make it fit (issue 3) */
+	/* too large: compressing even a small body may still make it fit */
 	if (!compressed && o->compress && compressible(rep, o)) {
 		compress_body(rep);
-		if (render(rep, o, out) == 0 && out->len <= o->max)
+		if (try_render(rep, o, out, size) == 0)
 			return 0;
 	}
 	reply_error(rep, 502, "response too large");

@@ -57,7 +57,8 @@ struct lambda_opts {
  * Render rep as Lambda response JSON into out (reset first). May gzip
  * the body (rep is changed accordingly). Returns 0; or 1 when the JSON
  * would exceed o->max even compressed, in which case a 502 was rendered
- * instead and *size holds the size that did not fit.
+ * instead. *size gets the size of the JSON (on 1, the one that did
+ * not fit).
  */
 int reply_to_lambda(struct reply *rep, const struct lambda_opts *o,
     struct buf *out, size_t *size);

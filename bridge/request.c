@@ -152,7 +152,8 @@ request_add_header(struct request *req, const char *name, size_t name_len,
 		    "control character in a header value");
 		return HDR_REJECTED;
 	}
-	if (req->nhdr == BRIDGE_MAX_HEADERS ||
+	if (name_len > BRIDGE_MAX_HEADER_NAME ||
+	    req->nhdr == BRIDGE_MAX_HEADERS ||
 	    name_len + value_len > BRIDGE_MAX_HEADER_BYTES - req->hdr_bytes) {
 		request_fail(req, 431, "limit_exceeded",
 		    "request header fields too large");
@@ -169,6 +170,25 @@ static void
 del_header_n(struct request *req, const char *p, size_t n)
 {
 	req->hdr_bytes -= header_remove(req->hdr, &req->nhdr, p, n);
+}
+
+/*
+ * Headers a client's Connection field may not remove (R09): the front
+ * door set them (the ALB appends its hop to X-Forwarded-For), and the
+ * bridge derives the client's address, scheme, port and host from them.
+ */
+static int
+connection_may_strip(const char *p, size_t n)
+{
+	static const char *const keep[] = { "host", "x-forwarded-for",
+		"x-forwarded-proto", "x-forwarded-port", "x-forwarded-host",
+		"x-request-id", NULL };
+	size_t i;
+
+	for (i = 0; keep[i]; i++)
+		if (strlen(keep[i]) == n && strncasecmp(keep[i], p, n) == 0)
+			return 0;
+	return 1;
 }
 
 void
@@ -211,7 +231,7 @@ strip_connection_listed(struct request *req, const char *list, size_t n)
 		     list[j] != '\t';
 		     j++)
 			;
-		if (j > i)
+		if (j > i && connection_may_strip(list + i, j - i))
 			del_header_n(req, list + i, j - i);
 		i = j;
 	}
@@ -268,7 +288,7 @@ request_prepare(struct request *req, unsigned gzip_ratio)
 	if (req->status)
 		return -1;
 	request_strip_connection(req);
-	buf_init(&ce, BRIDGE_MAX_HEADER_BYTES);
+	buf_init(&ce, BRIDGE_MAX_JOINED);
 	n = request_header(req, "content-encoding", &ce);
 	if (n == 1 && is_gzip_coding(ce.p, ce.len)) {
 		if (req->body.len == 0)
@@ -306,31 +326,31 @@ request_uri(const struct request *req, struct buf *out)
 static void
 cgi_headers(const struct request *req, request_var_fn *fn, void *arg)
 {
-	struct buf name = BUF_INIT, val = BUF_INIT;
+	char name[5 + BRIDGE_MAX_HEADER_NAME + 1];
+	struct buf val = BUF_INIT;
 	size_t i, k;
 
-	buf_init(&name, 256);
-	buf_init(&val, BRIDGE_MAX_HEADER_BYTES + 1024);
+	buf_init(&val, BRIDGE_MAX_JOINED);
 	for (i = 0; i < req->nhdr; i++) {
 		const struct header *h = &req->hdr[i];
 
 		if (header_first(req->hdr, i) != i ||
-		    name_is(h->name, h->name_len, "content-type"))
+		    name_is(h->name, h->name_len, "content-type") ||
+		    h->name_len > BRIDGE_MAX_HEADER_NAME)
 			continue;
-		buf_reset(&name);
-		buf_addstr(&name, "HTTP_");
+		/* names are letters, digits and '-' (request_add_header) */
+		memcpy(name, "HTTP_", 5);
 		for (k = 0; k < h->name_len; k++) {
 			char c = h->name[k];
 
-			c = c == '-'               ? '_' :
+			name[5 + k] = c == '-'     ? '_' :
 			    (c >= 'a' && c <= 'z') ? (char)(c - 32) :
 			                             c;
-			buf_addch(&name, c);
 		}
+		name[5 + k] = '\0';
 		request_header(req, h->name, &val);
-		fn(arg, name.p, val.p, val.len);
+		fn(arg, name, val.p ? val.p : "", val.len);
 	}
-	buf_release(&name);
 	buf_release(&val);
 }
 

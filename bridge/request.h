@@ -91,8 +91,9 @@ int request_fail(struct request *req, int status, const char *kind,
  * must be letters, digits and '-' only; Proxy, Proxy-Authorization,
  * hop-by-hop fields, Expect, Content-Length and the names the bridge sets
  * itself are dropped; a value with CR, LF, NUL or another control byte
- * rejects the request (400); more than BRIDGE_MAX_HEADERS fields or
- * BRIDGE_MAX_HEADER_BYTES bytes reject it with 431.
+ * rejects the request (400); a name over BRIDGE_MAX_HEADER_NAME bytes,
+ * more than BRIDGE_MAX_HEADERS fields or BRIDGE_MAX_HEADER_BYTES bytes
+ * reject it with 431.
  */
 enum hdr_result request_add_header(struct request *req, const char *name,
     size_t name_len, const char *value, size_t value_len);

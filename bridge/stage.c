@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
+#include <signal.h>
 #include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../sockets/alloc.h"
@@ -26,8 +28,9 @@
 #include "log.h"
 #include "stage.h"
 
-#define STAGE_MAX_DEPTH 256
-#define STAGE_MARKER    ".bridge-stage"
+#define STAGE_MAX_DEPTH    256
+#define STAGE_MARKER       ".bridge-stage"
+#define STAGE_LOCK_WAIT_MS 300000 /* another bridge copying a big app */
 
 struct walk {
 	const struct stage_opts *o;
@@ -450,17 +453,20 @@ walk_tree(struct walk *w, const char *src, const char *dst, int copy)
 static void
 remove_stale(const char *dst)
 {
-	char *dir = xstrdup(dst), *slash = strrchr(dir, '/');
-	const char *base = strrchr(dst, '/') ? strrchr(dst, '/') + 1 : dst;
+	const char *slash = strrchr(dst, '/');
+	const char *base = slash ? slash + 1 : dst;
 	size_t bl = strlen(base);
 	struct buf p = BUF_INIT;
 	struct dirent *de;
+	char *dir;
 	DIR *d;
 
-	if (slash && slash != dir)
-		*slash = '\0';
+	if (!slash)
+		dir = xstrdup(".");
+	else if (slash == dst)
+		dir = xstrdup("/");
 	else
-		strcpy(dir, slash ? "/" : ".");
+		dir = xmemdup(dst, (size_t)(slash - dst));
 	d = opendir(dir);
 	buf_init(&p, 8192);
 	while (d) {
@@ -678,6 +684,31 @@ out:
 	return r;
 }
 
+/*
+ * Wait for a racing bridge to finish staging, but not forever and not
+ * past a stop signal (they are blocked, so check them by hand: P1).
+ */
+static int
+lock_bounded(int fd)
+{
+	long long end = clock_ms() + STAGE_LOCK_WAIT_MS;
+	struct timespec ts = { 0, 50 * 1000000L };
+	sigset_t pending;
+
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		sigpending(&pending);
+		if (sigismember(&pending, SIGTERM) ||
+		    sigismember(&pending, SIGINT) || clock_ms() >= end) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
 int
 stage_run(const struct stage_opts *o, struct stage_stats *st)
 {
@@ -701,11 +732,12 @@ stage_run(const struct stage_opts *o, struct stage_stats *st)
 	/* one bridge stages at a time (R72) */
 	if (strlen(o->dst) > PATH_MAX - 16) {
 		log_fatal("stage path too long: %s", o->dst);
+		free(src);
 		return -1;
 	}
 	snprintf(lock, sizeof(lock), "%s.lock", o->dst);
 	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (lfd < 0 || flock(lfd, LOCK_EX) < 0) {
+	if (lfd < 0 || lock_bounded(lfd) < 0) {
 		log_fatal("unable to lock %s: %s", lock, strerror(errno));
 		fd_close(&lfd);
 		free(src);

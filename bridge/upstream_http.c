@@ -129,8 +129,8 @@ upstream_http_encode(const struct request *req, struct buf *out)
 
 	l.n = 0;
 	buf_init(&l.vals, 2 * BRIDGE_MAX_HEADER_BYTES + 4096);
-	buf_init(&v, BRIDGE_MAX_HEADER_BYTES + 256);
-	buf_init(&host, BRIDGE_MAX_HEADER_BYTES);
+	buf_init(&v, BRIDGE_MAX_JOINED);
+	buf_init(&host, BRIDGE_MAX_JOINED);
 	buf_init(&target, BRIDGE_MAX_PATH + BRIDGE_MAX_QUERY + 2);
 	if (!request_header(req, "host", &host))
 		buf_addstr(&host, req->server_name);

@@ -68,9 +68,8 @@ unix_connect(const char *path, int timeout_ms)
 	return -1;
 }
 
-/* Is there a live listener at path? Only a refused connect says no. */
-static int
-unix_stale(const char *path)
+int
+unix_clear(const char *path)
 {
 	struct stat st;
 	int fd;
@@ -100,7 +99,7 @@ unix_listen(const char *path, int backlog, mode_t mode)
 	struct sockaddr_un sun;
 	int fd;
 
-	if (unix_addr(&sun, path) < 0 || unix_stale(path) < 0)
+	if (unix_addr(&sun, path) < 0 || unix_clear(path) < 0)
 		return -1;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)

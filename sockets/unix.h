@@ -24,6 +24,14 @@ int unix_addr(struct sockaddr_un *sun, const char *path);
 int unix_connect(const char *path, int timeout_ms);
 
 /*
+ * Make path free for a new socket: nothing there is fine; a socket file
+ * of ours with nobody answering on it is removed (R72). Returns 0, or -1
+ * with EADDRINUSE when a server answers there or the file is not a socket
+ * of ours (it is never removed then), or another errno.
+ */
+int unix_clear(const char *path);
+
+/*
  * Bind and listen at path with the given mode and backlog. An existing
  * socket file there is removed only when nobody answers on it; anything
  * else in the way is EADDRINUSE. Returns a non-blocking, close-on-exec fd

@@ -371,9 +371,11 @@ test_long_prefix(void)
 static void
 test_flush(void)
 {
-	static const char *const want[] = { OUT "abc", ERR "de\\x1b", NULL };
-	static const char *const want2[] = { OUT "abc", ERR "de\\x1b", OUT "x",
+	/* a flushed piece is marked: the rest of its line comes later */
+	static const char *const want[] = { OUT "abc[+]", ERR "de\\x1b[+]",
 		NULL };
+	static const char *const want2[] = { OUT "abc[+]", ERR "de\\x1b[+]",
+		OUT "x", NULL };
 	struct linemux m;
 	struct cap c;
 

@@ -1103,9 +1103,75 @@ test_utf8(void)
 	check_ctx = "";
 }
 
+static long
+hwm_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kb = atol(line + 6);
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/*
+ * A body that cannot fit is refused before its JSON is built (escaping
+ * control bytes as \u00XX would make 64 MiB into 384 MiB), and the size
+ * logged is still the JSON's exact size.
+ */
+static void
+test_hopeless_body(void)
+{
+	struct lambda_opts o = opts(REQ_V2, 0);
+	struct buf out = BUF_INIT;
+	struct reply rep;
+	size_t size = 0, full;
+	long before;
+	int r;
+
+	check_ctx = "64 MiB of control bytes, 6 MiB limit";
+	reply_init(&rep, 64 * MIB);
+	add(&rep, "Content-Type", "text/plain");
+	memset(buf_room(&rep.body, 64 * MIB), 1, 64 * MIB);
+	buf_setlen(&rep.body, 64 * MIB);
+	buf_init(&out, 512 * MIB);
+	before = hwm_kb();
+	r = reply_to_lambda(&rep, &o, &out, &size);
+	CHECK_INT(r, 1);
+	CHECK(hwm_kb() - before < 16 * 1024);
+	CHECK_INT(rep.status, 502);
+	reply_release(&rep);
+
+	check_ctx = "the logged size is the JSON's exact size";
+	reply_init(&rep, 64 * MIB);
+	add(&rep, "Content-Type", "text/plain");
+	memset(buf_room(&rep.body, 3 * MIB), 1, 3 * MIB);
+	buf_setlen(&rep.body, 3 * MIB);
+	o.max = 64 * MIB;
+	r = reply_to_lambda(&rep, &o, &out, &full);
+	CHECK_INT(r, 0);
+	reply_release(&rep);
+	reply_init(&rep, 64 * MIB);
+	add(&rep, "Content-Type", "text/plain");
+	memset(buf_room(&rep.body, 3 * MIB), 1, 3 * MIB);
+	buf_setlen(&rep.body, 3 * MIB);
+	o.max = 1 * MIB;
+	r = reply_to_lambda(&rep, &o, &out, &size);
+	CHECK_INT(r, 1);
+	CHECK_INT(size, full);
+	reply_release(&rep);
+	buf_release(&out);
+	check_ctx = "";
+}
+
 int
 main(void)
 {
+	test_hopeless_body();
 	test_init_headers();
 	test_error();
 	test_shapes();
