@@ -46,6 +46,10 @@ static const struct opt opts[] = {
 	    "run the app in place, without copying it" },
 	{ "stage-exclude", "BRIDGE_STAGE_EXCLUDE", O_STR, &cfg.stage_exclude, 0,
 	    0, "PATTERNS", "comma-separated paths not copied (.git,log/*)" },
+	{ "stage-hardlink", "BRIDGE_STAGE_HARDLINK", O_FLAG,
+	    &cfg.stage_hardlink, 0, 1, NULL,
+	    "hard-link files into the stage when on the same filesystem "
+	    "(the app then writes to its source files)" },
 	{ "cmd", "BRIDGE_CMD", O_STR, &cfg.cmd, 0, 0, "CMD",
 	    "start command for /bin/sh -c; {socket} is the socket path "
 	    "(default: Puma for a config.ru)" },

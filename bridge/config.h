@@ -46,6 +46,7 @@ struct config {
 	unsigned gzip_ratio;
 	enum compress compress;
 	const char *stage_exclude;
+	int stage_hardlink;
 	int pretty;
 	char **files; /* replay inputs */
 	int nfiles;

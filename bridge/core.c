@@ -161,6 +161,7 @@ core_start(struct core *c)
 		so.src = cfg.app;
 		so.dst = cfg.stage;
 		so.exclude = cfg.stage_exclude;
+		so.hardlink = cfg.stage_hardlink;
 		if (stage_run(&so, &st) < 0)
 			return -1;
 		c->dir = xstrdup(cfg.stage);

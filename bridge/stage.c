@@ -41,6 +41,11 @@ struct walk {
 	int copy; /* 0: fingerprint pass; 1: copy pass */
 	int depth;
 	int err; /* errno of the first failure in the copy pass */
+	/* progress on a terminal, for copies that take over a second */
+	unsigned long long total_bytes;
+	unsigned long total_files;
+	long long t0, shown;
+	int tty;
 };
 
 static void
@@ -188,6 +193,35 @@ copy_data(int in, int out, off_t size)
 	return 0;
 }
 
+/* "staging: files 1200/20000, 10/200 MiB" on a terminal, in place. */
+static void
+progress(struct walk *w, int done)
+{
+	char line[160];
+	long long now = clock_ms();
+	int n;
+
+	if (!w->tty || (!done && (now - w->t0 < 1000 || now - w->shown < 200)))
+		return;
+	if (done && !w->shown)
+		return; /* a quick copy shows nothing */
+	w->shown = now;
+	n = snprintf(line, sizeof(line),
+	    "\rbridge: staging: files %lu/%lu, %llu/%llu MiB%s", w->st->files,
+	    w->total_files, w->st->bytes >> 20, w->total_bytes >> 20,
+	    done ? "\n" : " ");
+	(void)!write(2, line, (size_t)n);
+}
+
+/* Where allowed and possible, a hard link instead of a copy. */
+static int
+link_file(struct walk *w)
+{
+	if (!w->o->hardlink || link(w->src.p, w->dst.p) < 0)
+		return -1; /* EXDEV and the like: copy it */
+	return 0;
+}
+
 static void
 copy_file(struct walk *w, const struct stat *sb)
 {
@@ -195,6 +229,10 @@ copy_file(struct walk *w, const struct stat *sb)
 	struct stat now;
 	int in, out;
 
+	if (link_file(w) == 0) {
+		w->st->bytes += (unsigned long long)sb->st_size;
+		return; /* the same inode: modes and times are the source's */
+	}
 	in = open(w->src.p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (in < 0) {
 		fail(w, "open");
@@ -213,12 +251,14 @@ copy_file(struct walk *w, const struct stat *sb)
 	}
 	if (copy_data(in, out, now.st_size) < 0)
 		fail(w, "copy");
+	else
+		w->st->bytes += (unsigned long long)now.st_size;
 	/* no setuid/setgid in the copy (R70) */
 	if (fchmod(out, sb->st_mode & 0777) < 0 || futimens(out, ts) < 0)
 		fail(w, "set attributes of");
-	w->st->bytes += (unsigned long long)now.st_size;
 	fd_close(&in);
 	fd_close(&out);
+	progress(w, 0);
 }
 
 /* Is the symlink target outside the tree (absolute, or too many ..)? */
@@ -577,6 +617,10 @@ space_ok(const char *dst, const struct stage_stats *st)
 	/* bytes plus one block per file and directory for rounding */
 	need = st->bytes + (st->files + st->dirs + 1ULL) * vfs.f_frsize;
 	have = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+	/* a test can say how much is free where no small filesystem can be
+	 * mounted (BRIDGE_STAGE_FREE, bytes) */
+	if (getenv("BRIDGE_STAGE_FREE"))
+		have = strtoull(getenv("BRIDGE_STAGE_FREE"), NULL, 10);
 	if (need <= have)
 		return 1;
 	log_fatal("not enough space to stage the app in %s: it needs %llu "
@@ -633,9 +677,14 @@ stage_copy(struct walk *w, const char *src, const char *dst, const char *mark)
 		log_fatal("unable to create %s: %s", tmp, strerror(errno));
 		return -1;
 	}
+	w->total_files = w->st->files;
+	w->total_bytes = w->st->bytes;
 	w->st->files = w->st->dirs = w->st->links = w->st->skipped = 0;
 	w->st->bytes = 0;
+	w->t0 = clock_ms();
+	w->tty = isatty(2) && !log_json();
 	if (walk_tree(w, src, tmp, 1) < 0 || finish(tmp, dst, mark) < 0) {
+		progress(w, 1);
 		int e = w->err ? w->err : errno;
 
 		if (e == ENOSPC || e == EDQUOT)
@@ -648,6 +697,7 @@ stage_copy(struct walk *w, const char *src, const char *dst, const char *mark)
 		stage_remove(tmp);
 		return -1;
 	}
+	progress(w, 1);
 	return 0;
 }
 

@@ -13,6 +13,8 @@ struct stage_opts {
 	const char *src;     /* the app tree */
 	const char *dst;     /* the stage dir (its parents are made 0700) */
 	const char *exclude; /* comma-separated fnmatch patterns, or NULL */
+	int hardlink;        /* link files instead of copying them, where
+	                        the stage is on the same filesystem */
 };
 
 struct stage_stats {

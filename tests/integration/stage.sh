@@ -9,7 +9,7 @@ FAKE=$BUILD_DIR/tests/fake_http
 SRC=$SCRATCH/app
 DST=$SCRATCH/stage/app
 EV=$TOP/tests/events/demo/1-rest-get.json
-mkdir -p "$SRC/lib/deep/er" "$SRC/.git" "$SRC/log"
+mkdir -p "$SRC/lib/deep/er" "$SRC/.git" "$SRC/log" "$SCRATCH/small"
 echo 'puts 1' >"$SRC/lib/a.rb"
 echo secret >"$SRC/.git/config"
 echo old >"$SRC/log/dev.log"
@@ -74,5 +74,48 @@ check "the refusal names the reason" grep -q 'did not make' "$SCRATCH/log"
 	--cmd "exec $FAKE {socket}" "$EV" >/dev/null 2>"$SCRATCH/log"
 same "$?" 0 "--no-stage runs in place"
 check "--no-stage copies nothing" sh -c "! grep -q 'kind=stage' '$SCRATCH/log'"
+# --- hard links, only when asked -----------------------------------------
+rm -rf "$DST"
+run --stage-hardlink
+same "$(stat -c %i "$DST/lib/deep/er/data.bin")" "$(stat -c %i "$SRC/lib/deep/er/data.bin")" "--stage-hardlink: same filesystem, files linked"
+rm -rf "$DST"
+run
+check "without it: copied" [ "$(stat -c %i "$DST/lib/deep/er/data.bin")" != "$(stat -c %i "$SRC/lib/deep/er/data.bin")" ]
+
+# --- not enough space --------------------------------------------------
+rm -rf "$DST"
+BRIDGE_STAGE_FREE=1000 "$BRIDGE" replay --app "$SRC" --stage "$DST" \
+	--socket "$SCRATCH/a.sock" --cmd "exec $FAKE {socket}" "$EV" >/dev/null 2>"$SCRATCH/log"
+same "$?" 111 "too little free space: exit 111"
+check "both sizes named" grep -Eq 'not enough space to stage the app in .*: it needs [0-9]+ bytes, 1000 are free' "$SCRATCH/log"
+check "nothing half-made is left" sh -c "! ls -d '$DST' '$DST'.tmp-* 2>/dev/null | grep -q ."
+
+# a real small filesystem, in a mount namespace of our own, where we may
+big=$SCRATCH/big
+mkdir -p "$big"
+head -c 3000000 /dev/urandom >"$big/blob"
+echo 'puts 1' >"$big/app.rb"
+if unshare -m true 2>/dev/null; then
+	unshare -m sh -c "mount -t tmpfs -o size=1m tmpfs '$SCRATCH/small' 2>/dev/null || exit 77
+		'$BRIDGE' replay --app '$big' --stage '$SCRATCH/small/app' \
+		--socket '$SCRATCH/a.sock' --cmd 'exec $FAKE {socket}' '$EV' >/dev/null 2>'$SCRATCH/log'
+		echo \$? >'$SCRATCH/code'
+		ls -A '$SCRATCH/small' >'$SCRATCH/left'" 2>/dev/null
+fi
+if [ -s "$SCRATCH/code" ]; then
+	same "$(cat "$SCRATCH/code")" 111 "1 MiB tmpfs, 3 MB app: exit 111"
+	check "statvfs named both sizes" grep -Eq 'it needs [0-9]+ bytes, [0-9]+ are free' "$SCRATCH/log"
+	unshare -m sh -c "mount -t tmpfs -o size=1m tmpfs '$SCRATCH/small'
+		BRIDGE_STAGE_FREE=100000000 '$BRIDGE' replay --app '$big' --stage '$SCRATCH/small/app' \
+		--socket '$SCRATCH/a.sock' --cmd 'exec $FAKE {socket}' '$EV' >/dev/null 2>'$SCRATCH/log'
+		echo \$? >'$SCRATCH/code'
+		ls -A '$SCRATCH/small' | grep -v '^app.lock\$' >'$SCRATCH/left'"
+	same "$(cat "$SCRATCH/code")" 111 "ENOSPC during the copy: exit 111"
+	check "says where it ran full" grep -Eq 'unable to stage the app: .* full after [0-9]+ bytes' "$SCRATCH/log"
+	same "$(cat "$SCRATCH/left")" "" "the half copy is gone, nothing is used"
+else
+	ok "small filesystem cases skipped: no mount namespace here (BRIDGE_STAGE_FREE covered it)"
+fi
+
 chmod -R u+w "$SCRATCH"
 finish
