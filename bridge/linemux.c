@@ -14,9 +14,13 @@
 static void
 keep_tail(struct linemux *m, const char *line, size_t n)
 {
-	free(m->tail[m->tail_next]);
-	m->tail[m->tail_next] = xmemdup(line, n);
-	m->tail_len[m->tail_next] = n;
+	struct buf *t = &m->tail[m->tail_next];
+
+	/* each slot's memory is reused: no allocation per line */
+	if (!t->max)
+		buf_init(t, BRIDGE_LOG_LINE);
+	buf_reset(t);
+	buf_add(t, line, n < BRIDGE_LOG_LINE ? n : BRIDGE_LOG_LINE);
 	m->tail_next = (m->tail_next + 1) % LINEMUX_TAIL;
 	if (m->tail_n < LINEMUX_TAIL)
 		m->tail_n++;
@@ -119,21 +123,28 @@ stream_read(struct linemux *m, int i)
 	ssize_t r;
 	int rounds;
 
-	/* bounded rounds, so one chatty stream cannot starve the loop */
-	for (rounds = 0; rounds < 16; rounds++) {
+	int done = 0;
+
+	/* bounded rounds, so one chatty stream cannot starve the loop; the
+	 * lines of a round go out in one write */
+	log_batch(1);
+	for (rounds = 0; rounds < 16 && !done; rounds++) {
 		r = fd_read(m->s[i].fd, chunk, sizeof(chunk));
 		switch (io_classify(r)) {
 		case IO_DATA:
 			linemux_feed(m, i, chunk, (size_t)r);
 			break;
 		case IO_AGAIN:
-			return 0;
+			done = -1;
+			break;
 		case IO_EOF:
 		case IO_ERR:
-			return 1;
+			done = 1;
+			break;
 		}
 	}
-	return 0;
+	log_batch(0);
+	return done > 0;
 }
 
 static void
@@ -222,7 +233,7 @@ linemux_tail(const struct linemux *m, struct buf *out)
 	for (i = 0; i < m->tail_n; i++) {
 		k = (m->tail_next + LINEMUX_TAIL - m->tail_n + i) %
 		    LINEMUX_TAIL;
-		buf_add(out, m->tail[k], m->tail_len[k]);
+		buf_add(out, m->tail[k].p ? m->tail[k].p : "", m->tail[k].len);
 		buf_addch(out, '\n');
 	}
 }
@@ -237,8 +248,7 @@ linemux_release(struct linemux *m)
 	for (i = 0; i < 2; i++)
 		buf_release(&m->s[i].part);
 	for (i = 0; i < LINEMUX_TAIL; i++) {
-		free(m->tail[i]);
-		m->tail[i] = NULL;
+		buf_release(&m->tail[i]);
 	}
 	m->tail_n = m->tail_next = 0;
 	buf_release(&m->out);

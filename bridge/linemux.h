@@ -34,8 +34,7 @@ struct linemux {
 	struct loop *loop;
 	linemux_emit_fn *emit; /* NULL: log_write */
 	void *emit_arg;
-	char *tail[LINEMUX_TAIL]; /* ring of recent stderr lines */
-	size_t tail_len[LINEMUX_TAIL];
+	struct buf tail[LINEMUX_TAIL]; /* ring of recent stderr lines */
 	size_t tail_next, tail_n;
 	struct buf out; /* scratch for one output line */
 };

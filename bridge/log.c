@@ -36,8 +36,10 @@ static struct {
 	char request[128];
 	log_sink_fn *sink;
 	void *arg;
+	int batching;
+	struct buf batch; /* BLOCK: lines gathered for one write */
 } logger = { 2, LOG_INFO, 0, 0, LOG_BLOCK, NULL, -1, 0, BUF_INIT, 0, 0, 0, "",
-	NULL, NULL };
+	NULL, NULL, 0, BUF_INIT };
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 static const char *const json_levels[] = { "DEBUG", "INFO", "WARN", "ERROR" };
@@ -235,6 +237,26 @@ queue_write(const char *line, size_t n)
 		loop_add(logger.loop, logger.nbfd, POLLOUT, on_writable, NULL);
 }
 
+static void
+batch_flush(void)
+{
+	int e = errno;
+
+	if (logger.batch.len)
+		(void)fd_write_all(logger.fd, logger.batch.p, logger.batch.len,
+		    -1);
+	buf_reset(&logger.batch);
+	errno = e;
+}
+
+void
+log_batch(int on)
+{
+	if (!on)
+		batch_flush();
+	logger.batching = on;
+}
+
 void
 log_write(const char *line, size_t n)
 {
@@ -250,6 +272,20 @@ log_write(const char *line, size_t n)
 		queue_write(line, n);
 		errno = e;
 		return;
+	}
+	if (logger.batching) {
+		/* one writer owns the sink: whole lines in one write() never
+		 * interleave with anything (R79) */
+		if (!logger.batch.max)
+			buf_init(&logger.batch,
+			    LOG_BATCH_MAX + 4 * BRIDGE_LOG_LINE + 512);
+		if (buf_add(&logger.batch, line, n) == 0 &&
+		    buf_addch(&logger.batch, '\n') == 0) {
+			if (logger.batch.len >= LOG_BATCH_MAX)
+				batch_flush();
+			return;
+		}
+		/* a line longer than the batch: written on its own below */
 	}
 	iov[0].iov_base = (void *)line;
 	iov[0].iov_len = n;
@@ -424,9 +460,20 @@ int
 log_escape(struct buf *out, const char *p, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)p;
-	size_t i = 0, k;
+	size_t i = 0, k, run;
 
 	while (i < n) {
+		/* the common case: a run of printable ASCII, copied at once */
+		for (run = i; run < n && s[run] >= 0x20 && s[run] < 0x7f &&
+		     s[run] != '\\';
+		     run++)
+			;
+		if (run > i) {
+			if (buf_add(out, p + i, run - i) < 0)
+				return -1;
+			i = run;
+			continue;
+		}
 		k = utf8_seq(s + i, n - i);
 		if (k > 1 ||
 		    (k == 1 && s[i] >= 0x20 && s[i] != 0x7f && s[i] != '\\') ||

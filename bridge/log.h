@@ -51,6 +51,14 @@ int log_json(void);
 void log_set_policy(enum log_policy p, struct loop *l);
 unsigned long log_dropped(void);
 
+/*
+ * BLOCK: while on, lines are gathered and written together (at most
+ * LOG_BATCH_MAX at a time), which a burst of app lines needs to be fast;
+ * off writes what was gathered. Order is kept: every line goes through it.
+ */
+void log_batch(int on);
+#define LOG_BATCH_MAX (64 * 1024)
+
 /* Write what is queued, for at most timeout_ms (at exit). */
 void log_flush(int timeout_ms);
 

@@ -63,7 +63,7 @@ mux_released(const struct linemux *m)
 	size_t i;
 
 	for (i = 0; i < LINEMUX_TAIL; i++)
-		if (m->tail[i])
+		if (m->tail[i].p)
 			return 0;
 	return m->s[0].part.p == NULL && m->s[1].part.p == NULL &&
 	    m->s[0].part.len == 0 && m->s[1].part.len == 0 &&
