@@ -769,9 +769,20 @@ too_many_values(const char *p, size_t n)
 	return 0;
 }
 
+struct json_tokener *
+event_tokener(void)
+{
+	struct json_tokener *tok = json_tokener_new_ex(BRIDGE_JSON_DEPTH);
+
+	if (tok)
+		json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	return tok;
+}
+
 /* Strict parse of the whole text (R27, R29, R30). NULL on failure. */
 static jobj *
-parse_json(const char *text, size_t len, struct event_info *info)
+parse_json(const char *text, size_t len, struct json_tokener *reuse,
+    struct event_info *info)
 {
 	struct json_tokener *tok;
 	enum json_tokener_error err;
@@ -786,12 +797,12 @@ parse_json(const char *text, size_t len, struct event_info *info)
 		info->why = "event has too many JSON values";
 		return NULL;
 	}
-	tok = json_tokener_new_ex(BRIDGE_JSON_DEPTH);
+	tok = reuse ? reuse : event_tokener();
 	if (!tok) {
 		info->why = "out of memory";
 		return NULL;
 	}
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	json_tokener_reset(tok);
 	root = json_tokener_parse_ex(tok, text, (int)len);
 	err = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
@@ -815,7 +826,8 @@ parse_json(const char *text, size_t len, struct event_info *info)
 		json_object_put(root);
 		root = NULL;
 	}
-	json_tokener_free(tok);
+	if (!reuse)
+		json_tokener_free(tok);
 	return root;
 }
 
@@ -829,7 +841,7 @@ event_parse(const char *text, size_t len, const struct event_opts *o,
 
 	memset(info, 0, sizeof(*info));
 	info->what = "unknown";
-	root = parse_json(text, len, info);
+	root = parse_json(text, len, o->tok, info);
 	if (!root)
 		return EVENT_BAD;
 	cls = classify(root, o, &kind, &info->what);

@@ -21,9 +21,14 @@ enum event_class {
 };
 
 struct event_opts {
-	const char *base_path;   /* "" or "/api": moved into SCRIPT_NAME */
-	const char *prewarm_key; /* an extra warm-up key, or NULL */
+	const char *base_path;    /* "" or "/api": moved into SCRIPT_NAME */
+	const char *prewarm_key;  /* an extra warm-up key, or NULL */
+	struct json_tokener *tok; /* optional: one the caller reuses across
+	                             events (made by event_tokener) */
 };
+
+/* A tokener set up as event_parse needs it, for event_opts.tok. */
+struct json_tokener *event_tokener(void);
 
 struct event_info {
 	const char *what; /* "rest", "http-v2", "function-url", "alb",

@@ -161,10 +161,20 @@ on_pipe(void *arg, int fd, int revents)
 void
 linemux_pump(struct linemux *m)
 {
-	int i;
+	struct pollfd p[2];
+	int i, n = 0;
 
+	/* one poll for both pipes, so an idle app costs one syscall */
+	for (i = 0; i < 2; i++) {
+		p[i].fd = m->s[i].fd;
+		p[i].events = POLLIN;
+		p[i].revents = 0;
+		n += m->s[i].fd >= 0;
+	}
+	if (!n || poll(p, 2, 0) <= 0)
+		return;
 	for (i = 0; i < 2; i++)
-		if (m->s[i].fd >= 0 && stream_read(m, i))
+		if (p[i].revents && m->s[i].fd >= 0 && stream_read(m, i))
 			stream_close(m, i);
 }
 

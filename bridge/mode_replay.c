@@ -35,6 +35,8 @@ struct replay {
 static void
 print_line(struct replay *r)
 {
+	static char nl[] = "\n";
+	struct iovec iov[2];
 	struct json_object *o;
 	const char *s;
 
@@ -50,8 +52,11 @@ print_line(struct replay *r)
 			return;
 		}
 	}
-	fd_write_all(1, r->out.p, r->out.len, -1);
-	fd_write_all(1, "\n", 1, -1);
+	iov[0].iov_base = r->out.p;
+	iov[0].iov_len = r->out.len;
+	iov[1].iov_base = nl;
+	iov[1].iov_len = 1;
+	fd_writev_all(1, iov, 2, -1);
 }
 
 static void
@@ -211,18 +216,22 @@ stream_bad(struct stream *s, size_t from)
 static void
 stream_lines(struct stream *s)
 {
-	const char *nl;
-	size_t n;
+	const char *p, *nl;
+	size_t off = 0, left, n;
 
-	while (s->acc.len > 0 && !s->r->core.child.stop_sig) {
-		nl = memchr(s->acc.p, '\n', s->acc.len);
-		if (!nl && !s->eof && s->acc.len <= BRIDGE_MAX_EVENT)
-			return;
-		n = nl ? (size_t)(nl - s->acc.p) : s->acc.len;
-		if (strspn(s->acc.p, " \t\r") < n)
-			replay_event(s->r, s->acc.p, n);
-		buf_consume(&s->acc, nl ? n + 1 : n);
+	/* lines are answered in place; acc is compacted once at the end */
+	while (off < s->acc.len && !s->r->core.child.stop_sig) {
+		p = s->acc.p + off;
+		left = s->acc.len - off;
+		nl = memchr(p, '\n', left);
+		if (!nl && !s->eof && left <= BRIDGE_MAX_EVENT)
+			break;
+		n = nl ? (size_t)(nl - p) : left;
+		if (strspn(p, " \t\r") < n)
+			replay_event(s->r, p, n);
+		off += nl ? n + 1 : n;
 	}
+	buf_consume(&s->acc, off);
 }
 
 /* Is the first line of the stream a whole JSON document on its own? */
@@ -445,10 +454,12 @@ mode_replay(void)
 		return EXIT_USAGE;
 	memset(&r, 0, sizeof(r));
 	r.eopts.base_path = cfg.base_path;
+	r.eopts.tok = event_tokener();
 	buf_init(&r.out, 4 * BRIDGE_MAX_APP_BODY);
 	if (core_start(&r.core) < 0) {
 		core_stop(&r.core);
 		buf_release(&r.out);
+		json_tokener_free(r.eopts.tok);
 		return EXIT_SYSTEM;
 	}
 	for (i = 0; i < cfg.nfiles && !r.core.child.stop_sig; i++)
@@ -458,5 +469,6 @@ mode_replay(void)
 		    r.core.child.stop_sig, r.events);
 	code = core_stop(&r.core);
 	buf_release(&r.out);
+	json_tokener_free(r.eopts.tok);
 	return code;
 }

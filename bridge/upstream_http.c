@@ -351,6 +351,8 @@ connect_app(struct xchg *x)
 	http1_response_init(&x->resp, strcmp(x->req->method, "HEAD") == 0,
 	    body_sink, x->rep);
 	loop_add(u->loop, x->fd, POLLOUT | POLLIN, on_io, x);
+	/* a fresh or idle connection takes the request at once: no poll */
+	do_write(x);
 	return 0;
 }
 

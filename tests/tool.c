@@ -538,7 +538,7 @@ print_var(void *arg, const char *name, const char *value, size_t value_len)
 static int
 cmd_event(const char *path)
 {
-	struct event_opts eo = { "", NULL };
+	struct event_opts eo = { "", NULL, NULL };
 	struct event_info info;
 	struct request req;
 	struct buf text = BUF_INIT;

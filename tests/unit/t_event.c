@@ -57,7 +57,7 @@ test_value_bomb(void)
 {
 	size_t n = 2 * 1024 * 1024, i;
 	char *text = malloc(3 * n + 2);
-	struct event_opts o = { "", NULL };
+	struct event_opts o = { "", NULL, NULL };
 	struct event_info info;
 	struct request req;
 	long before = rss_kb("VmHWM:");
@@ -103,7 +103,7 @@ wide_event(int keys)
 static void
 test_wide_headers(void)
 {
-	struct event_opts o = { "", NULL };
+	struct event_opts o = { "", NULL, NULL };
 	struct event_info info;
 	struct request req;
 	char *text = wide_event(20000);
@@ -131,7 +131,7 @@ test_wide_headers(void)
 static void
 test_long_name(void)
 {
-	struct event_opts o = { "", NULL };
+	struct event_opts o = { "", NULL, NULL };
 	struct event_info info;
 	struct request req;
 	char text[1024], name[300];
