@@ -28,7 +28,10 @@ same "$(code "$BRIDGE" lambda)" 100 "modes not in this version: a clear usage er
 
 # the app cannot start: the cause is in the one fatal line
 S=$SCRATCH/s
+t0=$(date +%s%N)
 same "$(code "$BRIDGE" --app "$APP" --stage "$S/app" --socket "$S/a.sock" --cmd 'exec no-such-server {socket}' replay "$EV")" 111 "missing command: exit 111"
+t=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "missing command reported within 1 s ($t ms)" [ "$t" -lt 1000 ]
 check "missing command: the shell's words in the fatal line" grep -q '^bridge: fatal: unable to start app: .*no-such-server: not found' "$SCRATCH/err"
 start=$(date +%s%N)
 same "$(code "$BRIDGE" --app "$APP" --stage "$S/app" --socket "$S/a.sock" --cmd 'echo booting; echo "config error: no database" >&2; exit 3' replay "$EV")" 111 "app exits at boot: exit 111"
