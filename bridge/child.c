@@ -205,18 +205,11 @@ proc_starttime(pid_t pid)
 {
 	char path[64], text[1024], *p;
 	unsigned long long v = 0;
-	ssize_t n;
-	int fd, field;
+	int field;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (file_read_text(path, text, sizeof(text), 0) <= 0)
 		return 0;
-	n = fd_read(fd, text, sizeof(text) - 1);
-	fd_close(&fd);
-	if (n <= 0)
-		return 0;
-	text[n] = '\0';
 	p = strrchr(text, ')'); /* the command name may hold anything */
 	for (field = 2; p && *p && field < 22; p++)
 		if (*p == ' ')
@@ -269,7 +262,6 @@ kill_stale(struct child *c)
 	unsigned long long start = 0;
 	struct stat sb;
 	char text[64];
-	ssize_t n;
 	int fd, pid = 0;
 
 	if (!c->pidfile)
@@ -283,9 +275,9 @@ kill_stale(struct child *c)
 		fd_close(&fd);
 		return;
 	}
-	n = fd_read(fd, text, sizeof(text) - 1);
+	if (fd_read_text(fd, text, sizeof(text)) < 0)
+		text[0] = '\0'; /* unreadable: removed below all the same */
 	fd_close(&fd);
-	text[n > 0 ? n : 0] = '\0';
 	if (sscanf(text, "%d %llu", &pid, &start) == 2 && pid > 1 &&
 	    pid != (int)getpid() && start && proc_starttime(pid) == start) {
 		log_msg(LOG_WARN, "stale_child_killed", "pid=%d", pid);

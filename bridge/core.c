@@ -37,20 +37,12 @@ static int
 is_rails(const char *dir)
 {
 	char path[4096], text[16384];
-	ssize_t n;
-	int fd;
 
 	if (file_exists(dir, "config/application.rb"))
 		return 1;
 	snprintf(path, sizeof(path), "%s/config.ru", dir);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (file_read_text(path, text, sizeof(text), 0) <= 0)
 		return 0;
-	n = fd_read(fd, text, sizeof(text) - 1);
-	fd_close(&fd);
-	if (n <= 0)
-		return 0;
-	text[n] = '\0';
 	return strstr(text, "Rails.application") || strstr(text, "\"rails\"") ||
 	    strstr(text, "'rails'") || strstr(text, "rails/all");
 }

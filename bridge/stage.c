@@ -546,20 +546,10 @@ static int
 marker_matches(const char *dst, const char *want)
 {
 	char path[PATH_MAX + 64], got[256];
-	ssize_t n;
-	int fd;
 
-	if (join(path, sizeof(path), dst, STAGE_MARKER) < 0)
-		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return 0;
-	n = fd_read(fd, got, sizeof(got) - 1);
-	fd_close(&fd);
-	if (n < 0)
-		return 0;
-	got[n] = '\0';
-	return strcmp(got, want) == 0;
+	return join(path, sizeof(path), dst, STAGE_MARKER) == 0 &&
+	    file_read_text(path, got, sizeof(got), O_NOFOLLOW) >= 0 &&
+	    strcmp(got, want) == 0;
 }
 
 /*

@@ -124,6 +124,37 @@ fd_write_all(int fd, const void *p, size_t n, int timeout_ms)
 	return fd_writev_all(fd, &iov, 1, timeout_ms);
 }
 
+ssize_t
+fd_read_text(int fd, char *buf, size_t size)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while (n + 1 < size) {
+		r = fd_read(fd, buf + n, size - 1 - n);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+ssize_t
+file_read_text(const char *path, char *buf, size_t size, int flags)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = fd_read_text(fd, buf, size);
+	fd_close(&fd);
+	return n;
+}
+
 void
 fd_close(int *fd)
 {

@@ -31,6 +31,14 @@ enum io_result io_classify(ssize_t r);
 int fd_write_all(int fd, const void *p, size_t n, int timeout_ms);
 int fd_writev_all(int fd, struct iovec *iov, int iovcnt, int timeout_ms);
 
+/*
+ * Read a small file whole: up to size - 1 bytes, NUL-terminated. Returns
+ * the bytes read, or -1 with errno. file_read_text opens path with
+ * O_RDONLY | O_CLOEXEC | flags (O_NOFOLLOW, say) and closes it again.
+ */
+ssize_t fd_read_text(int fd, char *buf, size_t size);
+ssize_t file_read_text(const char *path, char *buf, size_t size, int flags);
+
 /* Close *fd if it is open, set it to -1; errno is preserved. */
 void fd_close(int *fd);
 
