@@ -37,6 +37,10 @@
 #define BRIDGE_MAX_HEADER_BYTES (64 * 1024)
 #define BRIDGE_MAX_HEADER_NAME  256 /* Puma's FIELD_NAME */
 
+/* requestContext passed to the app (X-Amzn-Request-Context): within
+ * Puma's 80 KiB field-value cap with room to spare. */
+#define BRIDGE_MAX_CONTEXT (32 * 1024)
+
 /* Room for every value of one header name joined (request_header), the
  * separators, and an address appended to X-Forwarded-For. */
 #define BRIDGE_MAX_JOINED                                                      \

@@ -714,6 +714,27 @@ conv_body(jobj *root, struct request *req)
 	return 0;
 }
 
+/*
+ * The event's requestContext as compact JSON, for the app (authorizer
+ * claims, stage, API id...). A huge one (a big authorizer context) is left
+ * out rather than letting it push the request past the app's header cap.
+ */
+static void
+conv_context(jobj *rc, struct request *req)
+{
+	const char *s;
+	size_t n;
+
+	if (!rc || !json_object_is_type(rc, json_type_object))
+		return;
+	s = json_object_to_json_string_length(rc,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	if (n <= BRIDGE_MAX_CONTEXT)
+		request_set(&req->request_context, s, n);
+	else
+		req->dropped++;
+}
+
 static int
 convert(jobj *root, enum req_kind kind, const struct event_opts *o,
     struct request *req)
@@ -723,6 +744,7 @@ convert(jobj *root, enum req_kind kind, const struct event_opts *o,
 	req->kind = kind;
 	if (conv_method(root, rc, kind, req) < 0)
 		return -1;
+	conv_context(rc, req);
 	if ((kind == REQ_V2 || kind == REQ_FURL ?
 	            conv_headers_v2(root, req) :
 	            conv_headers_v1(root, req)) < 0)

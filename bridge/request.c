@@ -20,7 +20,8 @@
 static const char *const dropped_names[] = { "connection", "keep-alive", "te",
 	"trailer", "transfer-encoding", "upgrade", "proxy-connection", "proxy",
 	"proxy-authorization", "expect", "content-length", "x-forwarded-prefix",
-	"x-amzn-request-context", "x-amzn-lambda-context", NULL };
+	"x-amzn-request-context", "x-amzn-lambda-context", "x-amz-tenant-id",
+	NULL };
 
 /* Meta-variables point here when empty: release never frees it. */
 static char empty_string[1];
@@ -37,6 +38,10 @@ static const size_t meta_offs[] = {
 	offsetof(struct request, server_protocol),
 	offsetof(struct request, remote_addr),
 	offsetof(struct request, request_id),
+	offsetof(struct request, request_context),
+	offsetof(struct request, invocation_context),
+	offsetof(struct request, trace_id),
+	offsetof(struct request, tenant_id),
 };
 #define NMETA        (sizeof(meta_offs) / sizeof(meta_offs[0]))
 #define META(req, i) ((char **)((char *)(req) + meta_offs[i]))
@@ -385,6 +390,12 @@ request_cgi_vars(const struct request *req, request_var_fn *fn, void *arg)
 	}
 	if (*req->request_id)
 		VAR("REQUEST_ID", req->request_id);
+	if (*req->request_context)
+		VAR("LAMBDA_REQUEST_CONTEXT", req->request_context);
+	if (*req->invocation_context)
+		VAR("LAMBDA_INVOCATION_CONTEXT", req->invocation_context);
+	if (*req->trace_id)
+		VAR("_X_AMZN_TRACE_ID", req->trace_id);
 #undef VAR
 	buf_release(&b);
 	cgi_headers(req, fn, arg);

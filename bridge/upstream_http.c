@@ -117,6 +117,30 @@ owned_headers(const struct request *req, struct hlist *l, struct buf *v,
 	if (*req->request_id)
 		hl_add(l, "X-Request-Id", req->request_id,
 		    strlen(req->request_id));
+	/* the invocation context, under the names AWS's own adapter uses */
+	if (*req->trace_id)
+		hl_add(l, "X-Amzn-Trace-Id", req->trace_id,
+		    strlen(req->trace_id));
+	if (*req->request_context)
+		hl_add(l, "X-Amzn-Request-Context", req->request_context,
+		    strlen(req->request_context));
+	if (*req->invocation_context)
+		hl_add(l, "X-Amzn-Lambda-Context", req->invocation_context,
+		    strlen(req->invocation_context));
+	if (*req->tenant_id)
+		hl_add(l, "X-Amz-Tenant-Id", req->tenant_id,
+		    strlen(req->tenant_id));
+}
+
+/* A client header the bridge sends its own value for, when it has one. */
+static int
+replaced(const struct request *req, const char *p, size_t n)
+{
+	static const char *const id[] = { "x-request-id", NULL };
+	static const char *const trace[] = { "x-amzn-trace-id", NULL };
+
+	return (*req->request_id && in_list(id, p, n)) ||
+	    (*req->trace_id && in_list(trace, p, n));
 }
 
 int
@@ -140,9 +164,7 @@ upstream_http_encode(const struct request *req, struct buf *out)
 
 		if (header_first(req->hdr, i) != i ||
 		    in_list(owned, h->name, h->name_len) ||
-		    (*req->request_id &&
-		        in_list((const char *const[]){ "x-request-id", NULL },
-		            h->name, h->name_len)))
+		    replaced(req, h->name, h->name_len))
 			continue;
 		request_header(req, h->name, &v);
 		hl_add(&l, h->name, v.p ? v.p : "", v.len);
