@@ -94,6 +94,16 @@
  * replaces it there. */
 #define BRIDGE_TIMEOUT_MS 30000
 
+/*
+ * Lambda: answer this long before the invocation's deadline, leaving time
+ * to kill a hung app and flush its logs (HOSTILE R50); a request's budget
+ * is never below 1 s unless the invocation itself has less.
+ */
+#define BRIDGE_TIMEOUT_MARGIN_MS 1000
+
+/* Lambda's shutdown leaves a runtime 300-500 ms (LAMBDA-PLATFORM 3.4). */
+#define BRIDGE_STOP_GRACE_LAMBDA_MS 250
+
 /* Graceful stop of the app group before SIGKILL (STYLE P3). */
 #define BRIDGE_STOP_GRACE_MS 2000
 

@@ -452,10 +452,14 @@ on_death(struct child *c, int status)
 		return;
 	}
 	c->state = CHILD_BACKOFF;
-	/* at once if it had been up for a while, else after a second (P6) */
+	/* at once if it had been up for a while or we killed it, else after a
+	 * second (P6) */
 	arm(c,
-	    was == CHILD_READY && now - c->ready_ms > 1000 ? now : now + 1000,
+	    c->killed || (was == CHILD_READY && now - c->ready_ms > 1000) ?
+	        now :
+	        now + 1000,
 	    restart);
+	c->killed = 0;
 }
 
 /* The fatal line for a child that died before it was ever ready. */
@@ -534,6 +538,27 @@ wait_down(struct child *c, int ms)
 		loop_once(c->loop, end);
 	}
 	return c->state != CHILD_STOPPING;
+}
+
+void
+child_kill(struct child *c, const char *why)
+{
+	long long end;
+
+	if (c->pid <= 0 ||
+	    (c->state != CHILD_READY && c->state != CHILD_STARTING))
+		return;
+	log_msg(LOG_ERROR, "child_kill", "pid=%d %s: SIGKILL", (int)c->pid,
+	    why);
+	c->killed = 1;
+	kill(-c->pid, SIGKILL);
+	/* the next request must not find it "ready" on a dead socket */
+	end = clock_ms() + 1000;
+	while (c->pid > 0 && clock_ms() < end) {
+		child_reap(c);
+		if (c->pid > 0)
+			loop_once(c->loop, clock_ms() + 10);
+	}
 }
 
 void

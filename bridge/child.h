@@ -65,6 +65,7 @@ struct child {
 	int stop_sig;   /* SIGTERM/SIGINT/SIGHUP/SIGQUIT received, or 0 */
 	int supervised; /* it was ready once: deaths are restarted */
 	int timed_out;  /* the last start was killed for not being ready */
+	int killed;     /* the bridge killed it (child_kill) */
 	unsigned restarts;
 	long long started_ms, ready_ms, ready_deadline;
 	long long death[CHILD_TALLY]; /* ring of death times */
@@ -109,6 +110,13 @@ int child_wait_ready(struct child *c);
  * Returns 0 when READY, -1 otherwise.
  */
 int child_await(struct child *c, long long deadline);
+
+/*
+ * Kill the app group now (a hung app) and wait, briefly, for its death:
+ * it restarts at once (the back-off is for apps that die on their own)
+ * but counts toward the give-up. why goes in the log line.
+ */
+void child_kill(struct child *c, const char *why);
 
 /* Reap every exited child (called on SIGCHLD); safe to call any time. */
 void child_reap(struct child *c);

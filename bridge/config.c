@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "bridge.h"
 #include "child.h"
@@ -15,6 +16,7 @@
 #include "log.h"
 
 struct config cfg;
+static int app_given; /* --app was on the command line */
 
 enum opt_kind {
 	O_STR,
@@ -24,6 +26,11 @@ enum opt_kind {
 	O_UINT,
 	O_LEVEL,
 	O_FORMAT,
+	O_MS,        /* a duration whose plain numbers are milliseconds */
+	O_STR_EMPTY, /* a string for which an empty value means something */
+	O_STATUSES,
+	O_INVOKE,
+	O_TIMEOUT_STATUS,
 	O_COMPRESS
 };
 
@@ -91,6 +98,30 @@ static const struct opt opts[] = {
 	    "N", "inflation ratio past 1 MiB treated as a bomb (100)" },
 	{ "compress", "BRIDGE_COMPRESS", O_COMPRESS, &cfg.compress, 0, 0,
 	    "WHEN", "gzip responses: auto (not for API Gateway 1.0), on, off" },
+	{ "timeout-margin", "BRIDGE_TIMEOUT_MARGIN_MS", O_MS,
+	    &cfg.timeout_margin_ms, 0, 60000, "TIME",
+	    "Lambda: answer this long before the deadline (1000 ms)" },
+	{ "timeout-status", "BRIDGE_TIMEOUT_STATUS", O_TIMEOUT_STATUS,
+	    &cfg.timeout_504, 0, 0, "WHAT",
+	    "Lambda: a timed-out request is an invocation error, or 504" },
+	{ "events-path", "BRIDGE_EVENTS_PATH", O_STR_EMPTY, &cfg.events_path, 0,
+	    0, "PATH",
+	    "Lambda: where non-HTTP events are POSTed (/events; empty: refuse "
+	    "them)" },
+	{ "error-statuses", "BRIDGE_ERROR_STATUSES", O_STATUSES,
+	    &cfg.error_statuses, 0, 0, "LIST",
+	    "Lambda: app statuses reported as invocation errors "
+	    "(500,502-504)" },
+	{ "invoke-mode", "BRIDGE_INVOKE_MODE", O_INVOKE, &cfg.streaming, 0, 0,
+	    "MODE", "Lambda: buffered, or response_stream (Function URLs)" },
+	{ "prewarm-key", "BRIDGE_PREWARM_KEY", O_STR, &cfg.prewarm_key, 0, 0,
+	    "KEY", "a top-level key that also marks a warm-up event" },
+	{ "prewarm-delay", "BRIDGE_PREWARM_DELAY_MS", O_MS,
+	    &cfg.prewarm_delay_ms, 0, 10000, "TIME",
+	    "wait this long before answering a warm-up (0)" },
+	{ "prewarm-headers", "BRIDGE_PREWARM_HEADERS", O_FLAG,
+	    &cfg.prewarm_headers, 0, 1, NULL,
+	    "x-bridge-* headers on every HTTP answer (on; 0 turns them off)" },
 	{ "pretty", NULL, O_FLAG, &cfg.pretty, 0, 1, NULL,
 	    "replay: indent each response instead of one line per event" },
 };
@@ -155,6 +186,38 @@ config_size(const char *s, size_t lo, size_t hi, size_t *out)
 	return 0;
 }
 
+/* "500,502-504" into a table of the statuses it names (100-599). */
+static int
+parse_statuses(const char *v, unsigned char *set)
+{
+	unsigned char tmp[600];
+	const char *p = v;
+	char *end;
+	long a, b;
+
+	memset(tmp, 0, sizeof(tmp));
+	while (*p) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		a = strtol(p, &end, 10);
+		b = a;
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				return -1;
+			b = strtol(end + 1, &end, 10);
+		}
+		if (a < 100 || b > 599 || a > b || (*end && *end != ','))
+			return -1;
+		while (a <= b)
+			tmp[a++] = 1;
+		p = *end ? end + 1 : end;
+		if (*end && !*p)
+			return -1; /* a trailing comma */
+	}
+	memcpy(set, tmp, sizeof(tmp));
+	return 0;
+}
+
 static int
 set_opt(const struct opt *o, const char *v, const char *from)
 {
@@ -209,6 +272,39 @@ set_opt(const struct opt *o, const char *v, const char *from)
 			return 0;
 		}
 		break;
+	case O_MS:
+		if (strspn(v, "0123456789") == strlen(v) && *v &&
+		    config_size(v, (size_t)o->lo, (size_t)o->hi, &sz) == 0) {
+			*(int *)o->dst = (int)sz;
+			return 0;
+		}
+		if (config_duration(v, o->lo, o->hi, &d) == 0) {
+			*(int *)o->dst = d;
+			return 0;
+		}
+		break;
+	case O_STR_EMPTY:
+		*(const char **)o->dst = v ? v : "";
+		return 0;
+	case O_STATUSES:
+		if (parse_statuses(v, cfg.error_status) == 0) {
+			*(const char **)o->dst = v;
+			return 0;
+		}
+		break;
+	case O_INVOKE:
+		if (strcasecmp(v, "buffered") == 0 ||
+		    strcasecmp(v, "response_stream") == 0) {
+			*(int *)o->dst = strcasecmp(v, "response_stream") == 0;
+			return 0;
+		}
+		break;
+	case O_TIMEOUT_STATUS:
+		if (strcmp(v, "504") == 0 || strcasecmp(v, "error") == 0) {
+			*(int *)o->dst = strcmp(v, "504") == 0;
+			return 0;
+		}
+		break;
 	case O_COMPRESS:
 		if (strcmp(v, "auto") == 0 || strcmp(v, "on") == 0 ||
 		    strcmp(v, "off") == 0) {
@@ -239,13 +335,16 @@ defaults(void)
 	cfg.log_level = LOG_INFO;
 	cfg.ready_timeout_ms = BRIDGE_READY_TIMEOUT_MS;
 	cfg.timeout_ms = BRIDGE_TIMEOUT_MS;
-	cfg.stop_grace_ms = BRIDGE_STOP_GRACE_MS;
+	cfg.stop_grace_ms = -1; /* per mode, in check() */
 	cfg.restart_limit = BRIDGE_RESTART_LIMIT;
 	cfg.restart_window_ms = BRIDGE_RESTART_WINDOW_MS;
 	cfg.base_path = "";
 	cfg.max_body = BRIDGE_MAX_BODY;
 	cfg.gzip_ratio = BRIDGE_GZIP_RATIO;
 	cfg.compress = COMPRESS_AUTO;
+	cfg.timeout_margin_ms = BRIDGE_TIMEOUT_MARGIN_MS;
+	cfg.events_path = "/events";
+	cfg.prewarm_headers = 1;
 	/* Lambda's advanced logging controls; BRIDGE_* and options win */
 	cfg.log_json = format && strcasecmp(format, "JSON") == 0;
 	if (cfg.log_json && level && log_parse_level(level) >= 0)
@@ -262,7 +361,8 @@ from_env(void)
 		if (!opts[i].env)
 			continue;
 		v = getenv(opts[i].env);
-		if (v && *v && set_opt(&opts[i], v, opts[i].env) < 0)
+		if (v && (*v || opts[i].kind == O_STR_EMPTY) &&
+		    set_opt(&opts[i], v, opts[i].env) < 0)
 			return -1;
 	}
 	return 0;
@@ -313,6 +413,7 @@ long_opt(int argc, char **argv, int *i)
 		    argv[*i]);
 		return -1;
 	}
+	app_given |= o->dst == &cfg.app;
 	if (o->kind == O_FLAG)
 		return set_opt(o, eq ? eq + 1 : NULL, argv[*i]);
 	if (eq)
@@ -323,6 +424,21 @@ long_opt(int argc, char **argv, int *i)
 	}
 	(*i)++;
 	return set_opt(o, argv[*i], argv[*i - 1]);
+}
+
+/* In Lambda the app is $LAMBDA_TASK_ROOT/app when the zip has one there
+ * (make package), else the task root itself. */
+static const char *
+lambda_app(void)
+{
+	static char path[4096];
+	const char *root = getenv("LAMBDA_TASK_ROOT");
+	struct stat sb;
+
+	if (!root || !*root)
+		return cfg.app;
+	snprintf(path, sizeof(path), "%s/app", root);
+	return stat(path, &sb) == 0 && S_ISDIR(sb.st_mode) ? path : root;
 }
 
 static int
@@ -341,6 +457,12 @@ check(const char *argv0)
 			return -1;
 		}
 	}
+	if (cfg.stop_grace_ms < 0)
+		cfg.stop_grace_ms = cfg.mode == MODE_LAMBDA ?
+		    BRIDGE_STOP_GRACE_LAMBDA_MS :
+		    BRIDGE_STOP_GRACE_MS;
+	if (cfg.mode == MODE_LAMBDA && !getenv("BRIDGE_APP") && !app_given)
+		cfg.app = lambda_app();
 	if (!*cfg.stage || !*cfg.socket || !*cfg.app) {
 		fprintf(stderr,
 		    "bridge: --app, --stage and --socket may not "
@@ -362,6 +484,13 @@ check(const char *argv0)
 	if ((cfg.log_prefix && strlen(cfg.log_prefix) > 256) ||
 	    (cfg.log_prefix_err && strlen(cfg.log_prefix_err) > 256)) {
 		fprintf(stderr, "bridge: a log prefix is at most 256 bytes\n");
+		return -1;
+	}
+	if (*cfg.events_path &&
+	    (cfg.events_path[0] != '/' ||
+	        strpbrk(cfg.events_path, " ?#\r\n"))) {
+		fprintf(stderr, "bridge: invalid events path: %s\n",
+		    cfg.events_path);
 		return -1;
 	}
 	if (strcmp(cfg.upstream, "http") != 0) {

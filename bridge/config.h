@@ -48,6 +48,17 @@ struct config {
 	const char *stage_exclude;
 	int stage_hardlink;
 	int pretty;
+	/* Lambda */
+	int timeout_margin_ms;
+	int timeout_504;         /* answer 504 instead of an invocation error */
+	const char *events_path; /* "" disables */
+	const char *error_statuses;
+	unsigned char error_status[600]; /* parsed error_statuses */
+	int streaming; /* BRIDGE_INVOKE_MODE=response_stream */
+	/* warm-ups */
+	const char *prewarm_key;
+	int prewarm_delay_ms;
+	int prewarm_headers;
 	char **files; /* replay inputs */
 	int nfiles;
 };

@@ -140,6 +140,7 @@ core_start(struct core *c)
 		return -1;
 	}
 	child_watch_signals(&c->child, &c->loop, c->sigfd);
+	c->fail_type = "Runtime.ConfigInvalid";
 	if (prepare(c) < 0)
 		return -1;
 	if (cfg.no_stage) {
@@ -154,6 +155,7 @@ core_start(struct core *c)
 		so.dst = cfg.stage;
 		so.exclude = cfg.stage_exclude;
 		so.hardlink = cfg.stage_hardlink;
+		c->fail_type = "Runtime.StageFailed";
 		if (stage_run(&so, &st) < 0)
 			return -1;
 		c->dir = xstrdup(cfg.stage);
@@ -173,8 +175,13 @@ core_start(struct core *c)
 	c->child.pidfile = c->pidfile;
 	upstream_http_init(&c->http, &c->loop, cfg.socket);
 	c->http.abort = &c->child.stop_sig;
-	if (child_spawn(&c->child) < 0 || child_wait_ready(&c->child) < 0)
+	c->fail_type = "Runtime.AppStartFailed";
+	if (child_spawn(&c->child) < 0 || child_wait_ready(&c->child) < 0) {
+		if (c->child.timed_out)
+			c->fail_type = "Runtime.AppNotReady";
 		return -1;
+	}
+	c->fail_type = NULL;
 	return 0;
 }
 
@@ -205,7 +212,11 @@ core_serve(struct core *c, struct request *req, struct reply *rep)
 	/* lines written before this request are not this request's */
 	linemux_pump(&c->child.mux);
 	log_set_request(req->request_id);
-	upstream_http_forward(&c->http, req, rep, req->deadline_ms);
+	if (upstream_http_forward(&c->http, req, rep, req->deadline_ms) < 0 &&
+	    rep->status == 504)
+		/* a hung app: restart it, so the next request finds it well
+		 * (HOSTILE R50); what it logged so far is flushed below */
+		child_kill(&c->child, "no answer before the deadline");
 	/* this request's log lines come before its completion */
 	linemux_pump(&c->child.mux);
 	linemux_flush(&c->child.mux);

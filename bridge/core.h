@@ -23,6 +23,8 @@ struct core {
 	char *cmd;     /* the start command, {socket} replaced */
 	char *prefix;  /* the detected log prefix, when not configured */
 	char *pidfile; /* <socket>.pid */
+	const char *fail_type; /* why core_start failed, as Lambda's
+	                          Runtime.<Reason> error type */
 	unsigned long served;
 };
 

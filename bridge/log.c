@@ -388,11 +388,22 @@ log_vformat(const char *level, const char *head, const char *fmt, va_list ap)
 		log_write(line, (size_t)n);
 }
 
+static char last_fatal[1024];
+
+const char *
+log_last_fatal(void)
+{
+	return last_fatal;
+}
+
 void
 log_fatal(const char *fmt, ...)
 {
 	va_list ap;
 
+	va_start(ap, fmt);
+	vsnprintf(last_fatal, sizeof(last_fatal), fmt, ap);
+	va_end(ap);
 	va_start(ap, fmt);
 	log_vformat("FATAL", logger.json ? "" : "bridge: fatal: ", fmt, ap);
 	va_end(ap);

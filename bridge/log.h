@@ -82,6 +82,9 @@ int log_parse_level(const char *s);
 /* Write one complete line; a '\n' is added. */
 void log_write(const char *line, size_t n);
 
+/* The text of the last log_fatal line (an init error's message). */
+const char *log_last_fatal(void);
+
 /* "bridge: fatal: <fmt>" - for startup failures just before exit. */
 void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

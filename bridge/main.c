@@ -41,6 +41,7 @@ main(int argc, char **argv)
 	case MODE_REPLAY:
 		return mode_replay();
 	case MODE_LAMBDA:
+		return mode_lambda();
 	case MODE_FCGI:
 	case MODE_CGI:
 	case MODE_PREWARM:

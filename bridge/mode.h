@@ -5,5 +5,6 @@
 #define BRIDGE_MODE_H
 
 int mode_replay(void);
+int mode_lambda(void);
 
 #endif

@@ -51,12 +51,12 @@ struct request {
 	struct buf body; /* decoded (base64, then gzip) */
 
 	/* Invocation context. */
-	char *request_id;      /* the invocation's id: X-Request-Id */
+	char *request_id; /* the invocation's id: X-Request-Id */
 	/* What the app learns of the invocation (README "Invocation
 	 * context"), "" when unknown: */
-	char *request_context; /* the event's requestContext, as JSON */
+	char *request_context;    /* the event's requestContext, as JSON */
 	char *invocation_context; /* id, deadline, ARN, trace... as JSON */
-	char *trace_id;        /* X-Ray: replaces the client's copy */
+	char *trace_id;           /* X-Ray: replaces the client's copy */
 	char *tenant_id;
 	long long deadline_ms; /* CLOCK_MONOTONIC; 0 when none */
 

@@ -1,0 +1,189 @@
+# lambda - the Lambda custom runtime against the fake Runtime API
+# (tests/fixtures/fake_rapi.py) and real Puma: every event type, the
+# invocation context, warm-ups, non-HTTP events, invocation errors, the
+# deadline (error, then a restart, then success), 413, bad /next metadata,
+# init errors with the app's last words, SIGTERM, exactly one completion
+# per request id.
+. "$(dirname "$0")/lib.sh"
+
+APP=$TOP/tests/apps/echo
+FAKE=$BUILD_DIR/tests/fake_http
+RAPI=$TOP/tests/fixtures/fake_rapi.py
+EV=$TOP/tests/events/demo
+
+completions() {
+	if [ -f "$R" ]; then
+		grep -c '"call": "\(response\|error\|init_error\)"' "$R"
+	else
+		echo 0
+	fi
+}
+
+# run NAME N ARGS...: the fake API serving $SCRATCH/NAME.script, the bridge
+# in Lambda mode until N completions (or init errors) are recorded; then
+# SIGTERM, unless EXIT=1: then it must end by itself. Leaves $R (records),
+# $LOG (the bridge's stdout+stderr), $CODE.
+runs=0
+run() {
+	name=$1
+	want=$2
+	shift 2
+	runs=$((runs + 1))
+	D=$SCRATCH/$name.$runs
+	mkdir -p "$D"
+	python3 "$RAPI" "$SCRATCH/$name.script" "$D" &
+	fp=$!
+	i=0
+	while [ ! -f "$D/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	env AWS_LAMBDA_RUNTIME_API="127.0.0.1:$(cat "$D/port")" \
+		BRIDGE_STAGE="$D/stage" BRIDGE_SOCKET="$D/app.sock" \
+		"$@" >"$D/log" 2>&1 &
+	bp=$!
+	R=$D/records.jsonl
+	LOG=$D/log
+	i=0
+	while [ "$(completions)" -lt "$want" ] && kill -0 $bp 2>/dev/null &&
+	    [ $i -lt 400 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	i=0
+	while [ "${EXIT:-0}" = 1 ] && kill -0 $bp 2>/dev/null && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	kill -TERM $bp 2>/dev/null
+	wait $bp
+	CODE=$?
+	kill $fp 2>/dev/null
+	wait $fp 2>/dev/null
+}
+
+# rec N EXPR: Ruby on the Nth completion record (c = the record, b = its
+# body parsed as JSON when it is, r = the app's answer inside a response)
+rec() {
+	ruby -rjson -rbase64 -e '
+		recs = File.readlines(ARGV[0]).map { |l| JSON.parse(l) }.select { |x| x["call"] != "next" }
+		c = recs[ARGV[1].to_i - 1] or abort "no record #{ARGV[1]}"
+		b = (JSON.parse(c["body"]) rescue nil)
+		r = (JSON.parse(b["body"]) rescue nil) if b.is_a?(Hash)
+		v = eval(ARGV[2])
+		puts(v.is_a?(String) ? v : JSON.generate(v))' "$R" "$@"
+}
+
+ev() { ruby -rjson -e 'print JSON.generate(JSON.parse(File.read(ARGV[0])))' "$1"; }
+
+# --- every front door, the invocation context, warm-up, non-HTTP --------
+{
+	echo "{\"event\": $(ev "$EV/1-rest-get.json"), \"client_context\": {\"custom\": {\"k\": \"v\"}}, \"tenant\": \"tenant-7\"}"
+	echo "{\"event\": $(ev "$EV/2-http-api-v2-post.json")}"
+	echo "{\"event\": $(ev "$EV/3-function-url-cookies.json")}"
+	echo "{\"event\": $(ev "$EV/4-alb-multi-value.json")}"
+	echo '{"event": {"requestContext": {"elb": {"targetGroupArn": "arn:x"}}, "httpMethod": "GET", "path": "/", "headers": {"host": "alb.example"}}}'
+	echo '{"event": {"_prewarm": "1"}}'
+	echo '{"event": {"Records": [{"eventSource": "aws:sqs", "body": "hello queue"}]}}'
+	echo "{\"event\": $(ev "$EV/6-rest-binary-response.json")}"
+} >"$SCRATCH/a.script"
+run a 8 "$BRIDGE" lambda --app "$APP"
+same "$CODE" 0 "SIGTERM while waiting for /next: exit 0"
+for i in 1 2 3 4 5 8; do
+	same "$(rec $i 'c["call"] + "/" + c["status"].to_s + "/" + b["statusCode"].to_s')" "response/202/200" "event $i: one response, accepted, 200"
+done
+same "$(rec 1 'r["headers"]["HTTP_X_REQUEST_ID"]')" inv-1 "the request id reaches the app"
+same "$(rec 1 'r["headers"]["HTTP_X_AMZN_TRACE_ID"]')" "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1" "the trace id reaches the app"
+same "$(rec 1 'JSON.parse(r["headers"]["HTTP_X_AMZN_LAMBDA_CONTEXT"]).values_at("requestId", "invokedFunctionArn", "tenantId").join(" ")')" \
+	"inv-1 arn:aws:lambda:us-east-1:123456789012:function:fake tenant-7" "the invocation context reaches the app"
+same "$(rec 1 'JSON.parse(r["headers"]["HTTP_X_AMZN_LAMBDA_CONTEXT"])["clientContext"]["custom"]["k"]')" v "client context included"
+same "$(rec 1 'JSON.parse(r["headers"]["HTTP_X_AMZN_REQUEST_CONTEXT"])["stage"]')" prod "the event's requestContext reaches the app"
+same "$(rec 1 'r["headers"]["HTTP_X_AMZ_TENANT_ID"]')" tenant-7 "the tenant id reaches the app"
+check "the deadline reaches the app" test "$(rec 1 'JSON.parse(r["headers"]["HTTP_X_AMZN_LAMBDA_CONTEXT"])["deadlineMs"] > 1700000000000')" = true
+same "$(rec 3 'b["cookies"].length')" 3 "Function URL: Set-Cookie in cookies"
+same "$(rec 4 'b["statusDescription"] + " " + b.key?("multiValueHeaders").to_s')" "200 OK true" "ALB multi-value answer"
+same "$(rec 5 'b.key?("multiValueHeaders").to_s + " " + b["headers"]["Content-Type"]')" "false application/json" "ALB single-value answer"
+same "$(rec 8 'b["isBase64Encoded"]')" true "binary answer base64'd"
+check "answers carry x-bridge-gid" test "$(rec 1 'b["headers"]["x-bridge-gid"] =~ /\A\h{8}\z/ ? "y" : "n"')" = y
+same "$(rec 6 'c["call"] + " " + b["prewarmed"].to_s + " " + b["prewarm_count"].to_s')" "response true 1" "warm-up answered by the bridge"
+same "$(rec 7 'b["path_info"] + " " + b["method"] + " " + b["headers"]["HTTP_X_BRIDGE_EVENT_TYPE"]')" "/events POST sqs" "SQS event POSTed to /events"
+same "$(rec 7 'JSON.parse(Base64.decode64(b["body_base64"]))["Records"][0]["body"]')" "hello queue" "the event is the body"
+same "$(grep -c '^Rack: echo: ' "$LOG")" 7 "the app saw 7 requests (not the warm-up)"
+same "$(ruby -rjson -e 'ids = File.readlines(ARGV[0]).map { |l| JSON.parse(l) }.reject { |x| x["call"] == "next" }.map { |x| x["id"] }; puts ids.size == ids.uniq.size' "$R")" true "exactly one completion per request id"
+check "the bridge's user agent" grep -q '"User-Agent": "bridge/' "$R"
+check "no Expect: 100-continue" sh -c "! grep -qi 'expect' '$R'"
+
+# --- invocation errors, timeouts, 413 -------------------------------------
+v2() { printf '{"event": {"version": "2.0", "rawPath": "%s", "rawQueryString": "%s", "headers": {"host": "h"}, "requestContext": {"http": {"method": "GET"}}}%s}\n' "$1" "$2" "${3:-}"; }
+{
+	v2 /status/500 ""
+	v2 /sleep ms=8000 ', "deadline_ms": 2500'
+	v2 / ""
+	v2 /big kb=2000 ', "limit": 100000'
+	v2 / ""
+} >"$SCRATCH/b.script"
+t0=$(date +%s%N)
+run b 5 "$BRIDGE" lambda --app "$APP" --error-statuses 500,502-504
+same "$(rec 1 'c["call"] + " " + c["headers"]["Lambda-Runtime-Function-Error-Type"] + " " + b["errorMessage"]')" \
+	"error Function.HttpError the app answered 500" "an error status is an invocation error"
+same "$(rec 2 'c["call"] + " " + b["errorType"]')" "error Function.Timeout" "past the deadline: an invocation error"
+check "the app was killed and restarted" grep -q 'kind=child_kill pid=[0-9]* no answer before the deadline' "$LOG"
+check "its last line before the kill is in the log" grep -q '^Rack: echo: GET /sleep' "$LOG"
+same "$(rec 3 'c["call"] + " " + b["statusCode"].to_s')" "response 200" "the next invocation succeeds"
+same "$(rec 4 'c["status"]')" 413 "a response the API refuses: 413"
+check "the 413 is logged clearly" grep -q 'kind=response_too_large req=inv-4 the Runtime API refused' "$LOG"
+same "$(rec 5 'c["id"] + " " + c["call"]')" "inv-5 response" "no second completion for the refused one"
+
+{
+	v2 /sleep ms=8000 ', "deadline_ms": 2500'
+	v2 / ""
+} >"$SCRATCH/c.script"
+run c 2 "$BRIDGE" lambda --app "$APP" --timeout-status 504
+same "$(rec 1 'c["call"] + " " + b["statusCode"].to_s')" "response 504" "BRIDGE_TIMEOUT_STATUS=504: a 504 response instead"
+same "$(rec 2 'b["statusCode"]')" 200 "and the next succeeds"
+
+# --- odd /next answers ------------------------------------------------------
+{
+	echo '{"event": {}, "id": ""}'
+	echo '{"raw": "", "id": "empty-body"}'
+	echo '{"raw": "{not json", "id": "not-json"}'
+	echo '{"drop": true}'
+	v2 / "" ', "no_deadline": true, "id": "no-deadline"'
+	echo '{"event": {"Records": [{"eventSource": "aws:sns"}]}, "id": "sns"}'
+} >"$SCRATCH/d.script"
+run d 4 "$BRIDGE" lambda --app "$APP" --events-path ''
+same "$(rec 1 'c["id"] + " " + c["call"] + " " + b["errorType"]')" "empty-body error Runtime.InvalidEvent" "empty body: invocation error; a missing id: skipped"
+check "the missing id was logged" grep -q 'kind=runtime_api_bad_meta missing or malformed request id' "$LOG"
+same "$(rec 2 'c["id"] + " " + b["statusCode"].to_s')" "not-json 400" "non-JSON event: a 400 response"
+same "$(rec 3 'c["id"] + " " + b["statusCode"].to_s')" "no-deadline 200" "a dropped /next is retried; no deadline falls back"
+same "$(rec 4 'c["id"] + " " + b["errorType"]')" "sns Runtime.UnsupportedEvent" "events path empty: non-HTTP refused"
+
+echo '{"next_status": 500}' >"$SCRATCH/e.script"
+EXIT=1 run e 0 "$BRIDGE" lambda --app "$APP"
+same "$CODE" 111 "/next answering 500: exit 111 at once"
+check "and says why" grep -q 'unrecoverable error (500)' "$LOG"
+
+# --- init errors ------------------------------------------------------------
+v2 / "" >"$SCRATCH/f.script"
+EXIT=1 run f 1 "$BRIDGE" lambda --app "$APP" --cmd 'exec no-such-server {socket}'
+same "$CODE" 111 "app won't start: exit 111"
+same "$(rec 1 'c["call"] + " " + c["headers"]["Lambda-Runtime-Function-Error-Type"] + " " + b["errorType"]')" \
+	"init_error Runtime.AppStartFailed Runtime.AppStartFailed" "init error posted with its type"
+check "... naming the cause" test "$(rec 1 'b["errorMessage"] =~ /no-such-server: not found/ ? "y" : "n"')" = y
+check "... with the app's stderr tail" test "$(rec 1 'b["stackTrace"].any? { |l| l.include?("no-such-server: not found") } ? "y" : "n"')" = y
+EXIT=1 run f 1 "$BRIDGE" lambda --app "$APP" --cmd 'echo "boot: missing DATABASE_URL" >&2; exit 3'
+same "$(rec 1 'b["errorType"] + " " + b["stackTrace"].last')" "Runtime.AppStartFailed boot: missing DATABASE_URL" "crash at boot: the last words in stackTrace"
+EXIT=1 run f 1 "$BRIDGE" lambda --app "$APP" --ready-timeout 300ms --cmd 'exec sleep 30'
+same "$(rec 1 'b["errorType"]')" "Runtime.AppNotReady" "readiness timeout: Runtime.AppNotReady"
+EXIT=1 run f 1 "$BRIDGE" lambda --app "$SCRATCH"
+same "$(rec 1 'b["errorType"]')" "Runtime.ConfigInvalid" "no config.ru and no --cmd: Runtime.ConfigInvalid"
+EXIT=1 run f 1 env AWS_LAMBDA_MAX_CONCURRENCY=8 "$BRIDGE" lambda --app "$APP"
+same "$(rec 1 'b["errorType"]')" "Runtime.ConfigInvalid" "concurrent invocations asked for: Runtime.ConfigInvalid"
+
+# --- as bootstrap, from the task root ---------------------------------------
+mkdir -p "$SCRATCH/task/app"
+cp "$APP/config.ru" "$SCRATCH/task/app/"
+ln -s "$BRIDGE" "$SCRATCH/task/bootstrap"
+v2 / "" >"$SCRATCH/g.script"
+run g 1 env LAMBDA_TASK_ROOT="$SCRATCH/task" "$SCRATCH/task/bootstrap"
+same "$(rec 1 'b["statusCode"]')" 200 "invoked as bootstrap: Lambda mode, the app from \$LAMBDA_TASK_ROOT/app"
+check "logs go to stdout in Lambda" sh -c "env AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 '$BRIDGE' lambda --app '$SCRATCH' --stage '$SCRATCH/x' --socket '$SCRATCH/x.sock' 2>/dev/null | grep -q 'fatal: no --cmd given'"
+same "$(ps -eo args | grep -F "$SCRATCH" | grep -v grep | grep -c puma)" 0 "no app left running"
+finish
