@@ -457,6 +457,14 @@ check(const char *argv0)
 			return -1;
 		}
 	}
+	if (cfg.mode == MODE_LAMBDA &&
+	    (!getenv("AWS_LAMBDA_RUNTIME_API") ||
+	        !*getenv("AWS_LAMBDA_RUNTIME_API"))) {
+		fprintf(stderr,
+		    "bridge: lambda mode needs AWS_LAMBDA_RUNTIME_API "
+		    "(the Lambda runtime sets it)\n");
+		return -1;
+	}
 	if (cfg.stop_grace_ms < 0)
 		cfg.stop_grace_ms = cfg.mode == MODE_LAMBDA ?
 		    BRIDGE_STOP_GRACE_LAMBDA_MS :
