@@ -507,29 +507,34 @@ test_errors(void)
 	clear_env();
 }
 
-/* The mode when none is given: Lambda, by environment or by name. */
+/* The mode when none is given: Lambda, by environment or by name. Lambda
+ * mode without AWS_LAMBDA_RUNTIME_API is a usage error. */
 static void
 test_mode(void)
 {
 	clear_env();
+	CHECK_INT(load(A("/opt/bootstrap")), -1);
+	done();
+	CHECK_INT(load(A("bridge", "lambda")), -1);
+	done();
+	setenv("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001", 1);
 	CHECK_INT(load(A("/opt/bootstrap")), 0);
 	CHECK_INT(cfg.mode, MODE_LAMBDA);
 	done();
 	CHECK_INT(load(A("bootstrap")), 0);
 	CHECK_INT(cfg.mode, MODE_LAMBDA);
 	done();
-	CHECK_INT(load(A("/opt/not-bootstrap")), -1);
-	done();
-	setenv("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001", 1);
 	CHECK_INT(load(A("bridge")), 0);
 	CHECK_INT(cfg.mode, MODE_LAMBDA);
 	done();
 	CHECK_INT(load(A("bridge", "replay", "f")), 0);
 	CHECK_INT(cfg.mode, MODE_REPLAY);
 	done();
-	clear_env();
 	CHECK_INT(load(A("bridge", "lambda")), 0);
 	CHECK_INT(cfg.mode, MODE_LAMBDA);
+	done();
+	clear_env();
+	CHECK_INT(load(A("/opt/not-bootstrap")), -1);
 	done();
 }
 
