@@ -205,8 +205,118 @@ answer_is_error(struct lambda *L, const struct reply *rep)
 	return 0;
 }
 
+/* --- response streaming (LAMBDA-PLATFORM 1.4) ----------------------------- */
+
+struct lstream {
+	struct lambda *L;
+	struct rapi_stream rs;
+	int open;    /* the streamed POST is under way */
+	int refused; /* an error status (BRIDGE_ERROR_STATUSES): body dropped */
+};
+
+/* Start the streamed POST and queue the prelude and its 8 NUL bytes. */
 static void
-serve_http(struct lambda *L, struct request *req)
+stream_open(struct lstream *s, struct reply *rep)
+{
+	static const char nul[8];
+	struct lambda *L = s->L;
+
+	if (cfg.prewarm_headers)
+		prewarm_headers(&L->stats, rep);
+	snprintf(L->path, sizeof(L->path), "/runtime/invocation/%s/response",
+	    L->inv.id);
+	rapi_stream_start(&L->api, L->path,
+	    "application/vnd.awslambda.http-integration-response", &s->rs);
+	s->open = 1;
+	if (reply_prelude(rep, &L->out) < 0)
+		reply_prelude(&(struct reply){ .status = 502 }, &L->out);
+	rapi_stream_push(&L->api, L->out.p, L->out.len);
+	rapi_stream_push(&L->api, nul, sizeof(nul));
+}
+
+static void
+stream_head(void *arg, struct reply *rep)
+{
+	struct lstream *s = arg;
+
+	if (rep->status >= 100 && rep->status < 600 &&
+	    cfg.error_status[rep->status])
+		s->refused = 1;
+	else
+		stream_open(s, rep);
+}
+
+static int
+stream_body(void *arg, const char *p, size_t n)
+{
+	struct lstream *s = arg;
+
+	if (s->refused)
+		return 0;
+	return rapi_stream_push(&s->L->api, p, n);
+}
+
+static int
+stream_full(void *arg)
+{
+	struct lstream *s = arg;
+
+	return s->open && rapi_stream_full(&s->L->api);
+}
+
+/*
+ * The app's answer streamed as it comes. What fails before the first byte
+ * is reported as usual (an invocation error, or the bridge's error
+ * answer, streamed); after it, only in trailers.
+ */
+static void
+serve_streamed(struct lambda *L, struct request *req, struct reply *rep)
+{
+	struct lstream s = { .L = L };
+	struct upstream_stream us = { stream_head, stream_body, stream_full, &s,
+		0 };
+	const char *type = NULL, *msg = NULL;
+	long st;
+
+	if (!req->status) {
+		L->core.http.stream = &us;
+		core_serve(&L->core, req, rep);
+		L->core.http.stream = NULL;
+	}
+	if (!s.open) {
+		if (answer_is_error(L, rep))
+			return;
+		stream_open(&s, rep);
+		if (strcmp(req->method, "HEAD") != 0)
+			rapi_stream_push(&L->api, rep->body.p, rep->body.len);
+	} else if (rep->from_bridge) {
+		type = rep->status == 504 ? "Function.Timeout" :
+		                            "Runtime.StreamError";
+		msg = rep->status == 504 ?
+		    "the app did not finish its answer before the deadline" :
+		    "the app's answer broke off";
+		log_msg(LOG_ERROR, "stream_error", "req=%s type=%s %s",
+		    req->request_id, type, msg);
+	}
+	rapi_stream_end(&L->api, type, msg);
+	st = rapi_stream_wait(&L->api);
+	if (st == 500)
+		L->fatal = 1;
+	else if (st != 202)
+		log_msg(LOG_ERROR, "runtime_api_state",
+		    "req=%s streamed response: %s", req->request_id,
+		    st < 0 ? L->api.error : "refused");
+}
+
+/* Only these front doors stream: a Function URL, a REST API. */
+static int
+can_stream(const char *what)
+{
+	return strcmp(what, "function-url") == 0 || strcmp(what, "rest") == 0;
+}
+
+static void
+serve_http(struct lambda *L, struct request *req, const char *what)
 {
 	struct lambda_opts lo;
 	struct reply rep;
@@ -218,9 +328,14 @@ serve_http(struct lambda *L, struct request *req)
 		log_msg(LOG_INFO, req->kind_log, "req=%s status=%d %s",
 		    req->request_id, req->status, req->why);
 		reply_error(&rep, req->status, req->why);
-	} else {
-		core_serve(&L->core, req, &rep);
 	}
+	if (cfg.streaming && can_stream(what)) {
+		serve_streamed(L, req, &rep);
+		reply_release(&rep);
+		return;
+	}
+	if (!req->status)
+		core_serve(&L->core, req, &rep);
 	if (!answer_is_error(L, &rep)) {
 		if (cfg.prewarm_headers)
 			prewarm_headers(&L->stats, &rep);
@@ -312,7 +427,7 @@ invoke(struct lambda *L)
 	    &info);
 	switch (cls) {
 	case EVENT_HTTP:
-		serve_http(L, &req);
+		serve_http(L, &req, info.what);
 		break;
 	case EVENT_WARMER:
 		warm_up(L);

@@ -433,6 +433,9 @@ rapi_stream_start(struct rapi *a, const char *path, const char *content_type,
 	h = curl_slist_append(h, line.p);
 	buf_release(&line);
 	common_options(a, path, h);
+	memset(s, 0, sizeof(*s));
+	/* room for what is queued at the mark plus one read from the app */
+	buf_init(&s->pending, 2 * RAPI_STREAM_HIGH + BRIDGE_MAX_APP_HEAD);
 	curl_easy_setopt(a->easy, CURLOPT_POST, 1L);
 	curl_easy_setopt(a->easy, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(a->easy, CURLOPT_READDATA, a);
@@ -451,17 +454,31 @@ rapi_stream_start(struct rapi *a, const char *path, const char *content_type,
 	return 0;
 }
 
-void
+int
 rapi_stream_push(struct rapi *a, const char *p, size_t n)
 {
 	struct rapi_stream *s = a->stream;
 
-	if (!n || buf_add(&s->pending, p, n) < 0)
-		return;
+	if (a->done) {
+		/* the transfer is over (refused, or the connection went):
+		 * rapi_stream_wait says so; the bytes have nowhere to go */
+		buf_reset(&s->pending);
+		return 0;
+	}
+	if (n && buf_add(&s->pending, p, n) < 0)
+		return -1;
 	if (s->paused) {
 		s->paused = 0;
 		curl_easy_pause(a->easy, CURLPAUSE_CONT);
 	}
+	return 0;
+}
+
+int
+rapi_stream_full(const struct rapi *a)
+{
+	return a->stream && !a->done &&
+	    a->stream->pending.len >= RAPI_STREAM_HIGH;
 }
 
 void
@@ -495,11 +512,26 @@ rapi_stream_wait(struct rapi *a)
 	curl_slist_free_all(a->stream_headers);
 	a->stream_headers = NULL;
 	a->busy = 0;
+	buf_release(&a->stream->pending);
 	a->stream = NULL;
-	if (a->done && a->result == CURLE_OK) {
+	if (a->done && a->result == CURLE_OK)
 		curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &a->status);
-		return a->status;
+	else
+		a->status = -1;
+	/*
+	 * A fresh handle for what follows: libcurl 7.88 keeps state from a
+	 * paused chunked upload in the handle (curl_easy_reset does not
+	 * clear it) and the next chunked upload writes outside its buffer.
+	 * The connection is closed after a streamed response anyway.
+	 */
+	curl_easy_cleanup(a->easy);
+	a->easy = curl_easy_init();
+	if (!a->easy) { /* out of memory: as for every allocation */
+		log_fatal("unable to initialise libcurl");
+		abort();
 	}
+	if (a->status >= 0)
+		return a->status;
 	if (!a->error[0])
 		snprintf(a->error, sizeof(a->error), "%s",
 		    curl_easy_strerror(a->result));

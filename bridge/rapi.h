@@ -29,6 +29,9 @@ struct invocation {
 	struct buf event;          /* the event */
 };
 
+/* Bytes a streamed response may have queued before the source waits. */
+#define RAPI_STREAM_HIGH (1024 * 1024)
+
 /* Where a streamed response's body comes from (rapi_stream). */
 struct rapi_stream {
 	struct buf pending;     /* bytes queued, not yet taken by libcurl */
@@ -87,10 +90,15 @@ long rapi_post(struct rapi *a, const char *path, const char *content_type,
  * which the caller fills while the loop runs (rapi_stream_push,
  * rapi_stream_end). rapi_stream_start adds the transfer; rapi_stream_wait
  * runs the loop until it is over and returns the HTTP status or -1.
+ * rapi_stream_push returns -1 when s is over its cap; rapi_stream_full
+ * says when RAPI_STREAM_HIGH bytes wait, so the caller stops reading its
+ * source until libcurl has taken them (the Runtime API takes 2 MiB/s
+ * after the first 6 MiB).
  */
 int rapi_stream_start(struct rapi *a, const char *path,
     const char *content_type, struct rapi_stream *s);
-void rapi_stream_push(struct rapi *a, const char *p, size_t n);
+int rapi_stream_push(struct rapi *a, const char *p, size_t n);
+int rapi_stream_full(const struct rapi *a);
 void rapi_stream_end(struct rapi *a, const char *error_type,
     const char *error_message);
 long rapi_stream_wait(struct rapi *a);

@@ -592,6 +592,25 @@ reply_to_lambda(struct reply *rep, const struct lambda_opts *o, struct buf *out,
 	return 1;
 }
 
+int
+reply_prelude(const struct reply *rep, struct buf *out)
+{
+	struct json_object *root = json_object_new_object();
+	const char *s;
+	size_t len;
+	int r;
+
+	json_object_object_add(root, "statusCode",
+	    json_object_new_int(rep->status));
+	headers_v2(rep, root);
+	s = json_object_to_json_string_length(root,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	buf_reset(out);
+	r = buf_add(out, s, len);
+	json_object_put(root);
+	return r;
+}
+
 void
 reply_generic_error(int status, const char *why, struct buf *out)
 {

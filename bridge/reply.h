@@ -64,6 +64,14 @@ int reply_to_lambda(struct reply *rep, const struct lambda_opts *o,
     struct buf *out, size_t *size);
 
 /*
+ * The prelude of a streamed HTTP response (LAMBDA-PLATFORM 1.4):
+ * {"statusCode","headers","cookies"} as for a Function URL, into out
+ * (reset first). The caller adds the 8 NUL bytes and the body. 0, or -1
+ * when out's cap was too small.
+ */
+int reply_prelude(const struct reply *rep, struct buf *out);
+
+/*
  * A response for an event that could not even be classified (R27): valid
  * for REST, HTTP API, Function URL and ALB alike.
  */

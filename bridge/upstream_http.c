@@ -43,6 +43,7 @@ upstream_http_init(struct upstream_http *u, struct loop *l, const char *socket)
 	u->loop = l;
 	u->idle_fd = -1;
 	u->abort = NULL;
+	u->stream = NULL;
 }
 
 void
@@ -203,6 +204,7 @@ struct xchg {
 	size_t sent;
 	struct http1_response resp;
 	int fd, reused, state, keep;
+	int held;         /* not reading: the stream's reader is behind */
 	int status;       /* 0: the app answered; else the bridge's error */
 	const char *kind; /* log kind= of the failure */
 	const char *why;
@@ -215,6 +217,51 @@ body_sink(void *arg, const char *p, size_t n)
 	struct reply *rep = arg;
 
 	return buf_add(&rep->body, p, n);
+}
+
+/* Streaming: the head goes out once, before any body byte. */
+static void
+deliver_head(struct xchg *x)
+{
+	struct upstream_stream *s = x->u->stream;
+
+	if (s->head_done)
+		return;
+	upstream_http_take(&x->resp, x->rep);
+	s->head_done = 1;
+	s->head(s->arg, x->rep);
+}
+
+static int
+stream_sink(void *arg, const char *p, size_t n)
+{
+	struct xchg *x = arg;
+
+	struct upstream_stream *s = x->u->stream;
+
+	deliver_head(x);
+	if (s->body(s->arg, p, n) < 0)
+		return -1;
+	if (!x->held && s->full(s->arg)) {
+		x->held = 1;
+		loop_del(x->u->loop, x->fd);
+	}
+	return 0;
+}
+
+/* Read the app again once the stream's reader has caught up. */
+static void on_io(void *arg, int fd, int revents);
+
+static void
+resume(struct xchg *x)
+{
+	struct upstream_stream *s = x->u->stream;
+
+	if (!x->held || x->state == X_DONE || s->full(s->arg))
+		return;
+	x->held = 0;
+	loop_add(x->u->loop, x->fd,
+	    x->state == X_SEND ? POLLIN | POLLOUT : POLLIN, on_io, x);
 }
 
 static void
@@ -256,7 +303,10 @@ on_parsed(struct xchg *x, enum parse_result pr, size_t used, size_t n)
 		finish(x, 502, "upstream_framing", x->resp.why);
 		return;
 	}
-	upstream_http_take(&x->resp, x->rep);
+	if (x->u->stream)
+		deliver_head(x); /* an answer without a body */
+	else
+		upstream_http_take(&x->resp, x->rep);
 	x->keep = x->resp.keep_alive && used == n && x->sent == x->out.len;
 	finish(x, 0, NULL, NULL);
 }
@@ -371,7 +421,8 @@ connect_app(struct xchg *x)
 	x->state = X_SEND;
 	x->sent = 0;
 	http1_response_init(&x->resp, strcmp(x->req->method, "HEAD") == 0,
-	    body_sink, x->rep);
+	    u->stream ? stream_sink : body_sink,
+	    u->stream ? (void *)x : (void *)x->rep);
 	loop_add(u->loop, x->fd, POLLOUT | POLLIN, on_io, x);
 	/* a fresh or idle connection takes the request at once: no poll */
 	do_write(x);
@@ -423,6 +474,8 @@ upstream_http_forward(struct upstream_http *u, const struct request *req,
 			else if (u->abort && *u->abort && x.state != X_DONE)
 				finish(&x, 503, "shutdown",
 				    "the bridge is stopping");
+			else if (x.held)
+				resume(&x);
 		}
 	if (x.timer)
 		loop_timer_cancel(u->loop, x.timer);

@@ -14,8 +14,25 @@
 #include "reply.h"
 #include "request.h"
 
+/*
+ * Streaming: instead of gathering the answer in rep, hand it on as it
+ * comes. head is called once, with the app's status and headers in rep,
+ * before the first body bytes; body with each run of body bytes (0, or -1
+ * to give up: a 502). While full says yes, the app is not read (its
+ * socket buffer fills, and it waits): a slow reader never costs memory.
+ * head_done says whether the head went out.
+ */
+struct upstream_stream {
+	void (*head)(void *arg, struct reply *rep);
+	int (*body)(void *arg, const char *p, size_t n);
+	int (*full)(void *arg);
+	void *arg;
+	int head_done;
+};
+
 struct upstream_http {
-	const char *socket; /* borrowed */
+	const char *socket;             /* borrowed */
+	struct upstream_stream *stream; /* for the next forward, or NULL */
 	struct loop *loop;
 	int idle_fd;      /* a kept-alive connection, or -1 */
 	const int *abort; /* when it points at non-zero, give up (503) */

@@ -941,6 +941,57 @@ test_generic_errors(void)
 	buf_release(&out);
 }
 
+/* The streamed prelude: status, headers (repeats joined, hop-by-hop gone),
+ * Set-Cookie in cookies; never a NUL byte, so the 8 NULs end it. */
+static void
+test_prelude(void)
+{
+	struct reply rep;
+	struct json_object *j, *c;
+	struct buf out = BUF_INIT;
+
+	buf_init(&out, MIB);
+	reply_init(&rep, MIB);
+	rep.status = 201;
+	reply_add_header(&rep, "Content-Type", 12, "text/html", 9);
+	reply_add_header(&rep, "X-Multi", 7, "a", 1);
+	reply_add_header(&rep, "Set-Cookie", 10, "s=1; Path=/", 11);
+	reply_add_header(&rep, "X-Multi", 7, "b", 1);
+	reply_add_header(&rep, "Connection", 10, "close", 5);
+	reply_add_header(&rep, "Set-Cookie", 10, "t=2", 3);
+	reply_add_header(&rep, "X-Nul", 5, "a\0b", 3);
+	CHECK_INT(reply_prelude(&rep, &out), 0);
+	CHECK(memchr(out.p, '\0', out.len) == NULL);
+	j = parse_strict(out.p, out.len);
+	CHECK(j != NULL);
+	CHECK_INT(json_object_get_int(jget(j, "statusCode")), 201);
+	CHECK_JSTR(jget(j, "headers"), "Content-Type", "text/html");
+	CHECK_JSTR(jget(j, "headers"), "X-Multi", "a, b");
+	CHECK(jget(jget(j, "headers"), "Connection") == NULL);
+	CHECK(jget(jget(j, "headers"), "Set-Cookie") == NULL);
+	CHECK(jget(j, "body") == NULL);
+	c = jget(j, "cookies");
+	CHECK(c != NULL && json_object_array_length(c) == 2);
+	if (c && json_object_array_length(c) == 2) {
+		CHECK_STR(json_object_get_string(
+		              json_object_array_get_idx(c, 0)),
+		    "s=1; Path=/");
+		CHECK_STR(json_object_get_string(
+		              json_object_array_get_idx(c, 1)),
+		    "t=2");
+	}
+	json_object_put(j);
+
+	/* no cookies: no cookies member */
+	reply_release(&rep);
+	reply_init(&rep, MIB);
+	rep.status = 200;
+	CHECK_INT(reply_prelude(&rep, &out), 0);
+	CHECK_MEM(out.p, out.len, "{\"statusCode\":200,\"headers\":{}}", 31);
+	reply_release(&rep);
+	buf_release(&out);
+}
+
 static void
 test_accepts_gzip(void)
 {
@@ -1182,6 +1233,7 @@ main(void)
 	test_size_guard();
 	test_latin1();
 	test_generic_errors();
+	test_prelude();
 	test_accepts_gzip();
 	test_text_type();
 	test_utf8();

@@ -8,6 +8,10 @@
 #   /sleep?ms=N      answer after N ms
 #   /log?n=N         N log lines on stdout and stderr before answering
 #   /exit            the app process exits (crash simulation)
+#   /stream?n=N&ms=M&kb=K&die=D
+#                    N pieces of K KiB (default 1 line), M ms apart, sent
+#                    as they are made (chunked); with die=D the process
+#                    is killed after piece D
 require 'json'
 require 'base64'
 require 'digest'
@@ -16,6 +20,24 @@ require 'stringio'
 
 $stdout.sync = true
 $stderr.sync = true
+
+# A body Puma sends piece by piece, as the pieces are made.
+class Trickle
+  def initialize(params)
+    @n = (params['n'] || '5').to_i
+    @ms = (params['ms'] || '100').to_i
+    @kb = params['kb'] && params['kb'].to_i
+    @die = params['die'] && params['die'].to_i
+  end
+
+  def each
+    @n.times do |i|
+      Process.kill('KILL', Process.pid) if @die && i == @die
+      sleep(@ms / 1000.0) if i > 0 && @ms > 0
+      yield @kb ? (format('%07d ', i) + 'y' * (@kb * 1024 - 9) + "\n") : "piece #{i}\n"
+    end
+  end
+end
 
 ECHO = lambda do |env|
   req = Rack::Request.new(env)
@@ -48,6 +70,8 @@ ECHO = lambda do |env|
     n = (params['n'] || '10').to_i
     n.times { |i| $stdout.puts "out line #{i}"; $stderr.puts "err line #{i}" }
     [200, { 'Content-Type' => 'text/plain' }, ["logged #{n}"]]
+  when '/stream'
+    [200, { 'Content-Type' => 'text/plain', 'Set-Cookie' => "s=1\nt=2" }, Trickle.new(params)]
   when '/exit'
     Process.kill('KILL', Process.pid)
   else
