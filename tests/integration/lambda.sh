@@ -3,7 +3,9 @@
 # invocation context, warm-ups, non-HTTP events, invocation errors, the
 # deadline (error, then a restart, then success), 413, bad /next metadata,
 # init errors with the app's last words, SIGTERM, exactly one completion
-# per request id.
+# per request id; response streaming (first bytes before the app is done,
+# errors in trailers, a slow reader); the zip from scripts/package,
+# unzipped and run in a clean environment.
 . "$(dirname "$0")/lib.sh"
 
 APP=$TOP/tests/apps/echo
@@ -21,8 +23,9 @@ completions() {
 
 # run NAME N ARGS...: the fake API serving $SCRATCH/NAME.script, the bridge
 # in Lambda mode until N completions (or init errors) are recorded; then
-# SIGTERM, unless EXIT=1: then it must end by itself. Leaves $R (records),
-# $LOG (the bridge's stdout+stderr), $CODE.
+# SIGTERM, unless EXIT=1: then it must end by itself. CLEAN=1: with an
+# empty environment but for PATH and the variables set here. Leaves $R
+# (records), $LOG (the bridge's stdout+stderr), $CODE.
 runs=0
 run() {
 	name=$1
@@ -35,7 +38,8 @@ run() {
 	fp=$!
 	i=0
 	while [ ! -f "$D/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-	env AWS_LAMBDA_RUNTIME_API="127.0.0.1:$(cat "$D/port")" \
+	env ${CLEAN:+-i PATH=/usr/bin:/bin} \
+		AWS_LAMBDA_RUNTIME_API="127.0.0.1:$(cat "$D/port")" \
 		BRIDGE_STAGE="$D/stage" BRIDGE_SOCKET="$D/app.sock" \
 		"$@" >"$D/log" 2>&1 &
 	bp=$!
@@ -177,6 +181,44 @@ same "$(rec 1 'b["errorType"]')" "Runtime.ConfigInvalid" "no config.ru and no --
 EXIT=1 run f 1 env AWS_LAMBDA_MAX_CONCURRENCY=8 "$BRIDGE" lambda --app "$APP"
 same "$(rec 1 'b["errorType"]')" "Runtime.ConfigInvalid" "concurrent invocations asked for: Runtime.ConfigInvalid"
 
+# --- response streaming -----------------------------------------------------
+furl() { printf '{"event": {"version": "2.0", "rawPath": "%s", "rawQueryString": "%s", "headers": {"host": "x.lambda-url.us-east-1.on.aws"}, "requestContext": {"domainName": "x.lambda-url.us-east-1.on.aws", "http": {"method": "GET"}}}%s}\n' "$1" "$2" "${3:-}"; }
+{
+	furl /stream n=5\&ms=300
+	furl /stream n=5\&ms=100\&die=2
+	furl /stream n=100\&ms=100 ', "deadline_ms": 2500'
+	furl /stream n=16\&kb=512\&ms=0 ', "read_kbps": 4096'
+	furl /status/500 ""
+	furl / "" ', "id": "too-big"' | sed "s/\"headers\"/\"body\": \"$(printf '%2000s' | tr ' ' x)\", \"headers\"/"
+	v2 /stream n=2\&ms=0
+} >"$SCRATCH/s.script"
+run s 7 "$BRIDGE" lambda --app "$APP" --invoke-mode response_stream --error-statuses 500 --max-body 1k
+# prelude: the JSON before the 8 NUL bytes; rest: the body after them
+pre='JSON.parse(c["body"].split("\0" * 8, 2)[0])'
+rest='c["body"].split("\0" * 8, 2)[1]'
+same "$(rec 1 'c["call"] + " " + c["status"].to_s + " " + c["headers"]["Lambda-Runtime-Function-Response-Mode"] + " " + c["headers"]["Content-Type"]')" \
+	"response 202 streaming application/vnd.awslambda.http-integration-response" "streamed: one chunked POST, mode streaming, the HTTP integration type"
+same "$(rec 1 "p = $pre; [p[\"statusCode\"], p[\"headers\"][\"Content-Type\"], p[\"cookies\"].join(\",\")].join(\" \")")" \
+	"200 text/plain s=1,t=2" "the prelude: status, headers, Set-Cookie in cookies"
+check "the prelude carries x-bridge-gid" test "$(rec 1 "$pre[\"headers\"][\"x-bridge-gid\"] =~ /\\A\\h{8}\\z/ ? \"y\" : \"n\"")" = y
+same "$(rec 1 "$rest")" "$(printf 'piece %s\n' 0 1 2 3 4)" "the body follows the 8 NUL bytes, whole"
+check "first bytes arrive before the app finishes (chunk times)" \
+	test "$(rec 1 'c["chunks"].first[0] + 600 < c["chunks"].last[0] ? "y" : "n"')" = y
+same "$(rec 1 'c["trailers"].keys.join')" "" "no error trailers on success"
+same "$(rec 2 'c["call"] + " " + c["trailers"]["Lambda-Runtime-Function-Error-Type"]')" \
+	"response Runtime.StreamError" "the app dies mid-stream: the error in trailers"
+same "$(rec 2 'JSON.parse(Base64.decode64(c["trailers"]["Lambda-Runtime-Function-Error-Body"]))["errorType"]')" \
+	Runtime.StreamError "... with the error body, base64 JSON"
+same "$(rec 2 "$rest")" "$(printf 'piece %s\n' 0 1)" "... after the bytes sent before it"
+same "$(rec 3 'c["call"] + " " + c["trailers"]["Lambda-Runtime-Function-Error-Type"]')" \
+	"response Function.Timeout" "past the deadline mid-stream: Function.Timeout in trailers"
+same "$(rec 4 "r = $rest; [r.bytesize, r.lines.map { |l| l[0, 7].to_i }.join(',')].join(' ')")" \
+	"$((16 * 512 * 1024)) $(seq -s, 0 15)" "8 MiB streamed to a slow reader (past the 6 MB buffered limit), in order, whole"
+same "$(rec 5 'c["call"] + " " + b["errorType"]')" "error Function.HttpError" "an error status before the first byte: /error"
+same "$(rec 6 "c[\"id\"] + \" \" + $pre[\"statusCode\"].to_s + \" \" + $rest")" "too-big 413 413 Content Too Large: request body too large" "the bridge's own answer (413) is streamed too"
+same "$(rec 7 'c["headers"].key?("Lambda-Runtime-Function-Response-Mode").to_s + " " + b["body"].inspect')" 'false "piece 0\npiece 1\n"' "HTTP API events cannot stream: buffered as usual"
+same "$(ruby -rjson -e 'ids = File.readlines(ARGV[0]).map { |l| JSON.parse(l) }.reject { |x| x["call"] == "next" }.map { |x| x["id"] }; puts ids.size == ids.uniq.size' "$R")" true "exactly one completion per request id"
+
 # --- as bootstrap, from the task root ---------------------------------------
 mkdir -p "$SCRATCH/task/app"
 cp "$APP/config.ru" "$SCRATCH/task/app/"
@@ -185,5 +227,51 @@ v2 / "" >"$SCRATCH/g.script"
 run g 1 env LAMBDA_TASK_ROOT="$SCRATCH/task" "$SCRATCH/task/bootstrap"
 same "$(rec 1 'b["statusCode"]')" 200 "invoked as bootstrap: Lambda mode, the app from \$LAMBDA_TASK_ROOT/app"
 check "logs go to stdout in Lambda" sh -c "env AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 '$BRIDGE' lambda --app '$SCRATCH' --stage '$SCRATCH/x' --socket '$SCRATCH/x.sock' 2>/dev/null | grep -q 'fatal: no --cmd given'"
+
+# --- the zip ----------------------------------------------------------------
+LBIN=$TOP/build/lambda/bridge
+ZIP=$SCRATCH/bridge.zip
+check "make test built the Lambda variant" test -x "$LBIN"
+check "scripts/package makes the zip" sh -c "'$TOP/scripts/package' '$LBIN' '$APP' '$ZIP' >'$SCRATCH/pkg.out'"
+check "... and says what went in" grep -q "KiB zipped, .* libraries in lib/" "$SCRATCH/pkg.out"
+zl=$(unzip -Z1 "$ZIP")
+for f in bootstrap lib/libcurl.so.4 lib/libjson-c.so.5 app/config.ru; do
+	check "the zip holds $f" sh -c "echo '$zl' | grep -qx '$f'"
+done
+check "... and no glibc" sh -c "! echo '$zl' | grep -q 'lib/libc\.so'"
+check "bootstrap is executable in the zip" sh -c "unzip -Z '$ZIP' bootstrap | grep -q '^-rwxr-xr-x'"
+mkdir "$SCRATCH/zt"
+unzip -q "$ZIP" -d "$SCRATCH/zt"
+check "unzipped, bootstrap loads libcurl from its own lib/, even with the system first on LD_LIBRARY_PATH" \
+	sh -c "LD_LIBRARY_PATH=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib/aarch64-linux-gnu ldd '$SCRATCH/zt/bootstrap' | grep 'libcurl.so.4' | grep -qF '$SCRATCH/zt/lib/'"
+{
+	v2 / ""
+	furl /stream n=3\&ms=0
+} >"$SCRATCH/z.script"
+here=$(pwd)
+cd "$SCRATCH/zt" # as Lambda does: the task root is the working directory
+CLEAN=1 run z 2 env LAMBDA_TASK_ROOT="$SCRATCH/zt" \
+	LD_LIBRARY_PATH="/lib64:/usr/lib64:$SCRATCH/zt/lib" _HANDLER=app \
+	BRIDGE_INVOKE_MODE=response_stream ./bootstrap
+cd "$here"
+same "$(rec 1 'b["statusCode"].to_s + " " + r["path_info"]')" "200 /" "the unzipped bootstrap, in a clean environment, serves"
+same "$(rec 2 "$rest")" "$(printf 'piece %s\n' 0 1 2)" "... and streams"
+same "$CODE" 0 "... and stops on SIGTERM"
+check "it staged the zip's app/ before starting it" grep -q "kind=stage files=1 .*dst=$SCRATCH/z\..*/stage" "$LOG"
+check "package: a binary without RPATH \$ORIGIN/lib is refused" \
+	sh -c "'$TOP/scripts/package' '$BRIDGE' '$APP' '$SCRATCH/no.zip' 2>&1 | grep -q 'no RPATH'"
+check "package: a missing app is refused" \
+	sh -c "'$TOP/scripts/package' '$LBIN' '$SCRATCH/nope' '$SCRATCH/no.zip' 2>&1 | grep -q 'not a directory'"
+printf '#include <stdlib.h>\nint main(void) { return (int)(arc4random() & 1); }\n' >"$SCRATCH/new.c"
+cc -o "$SCRATCH/new" "$SCRATCH/new.c" -Wl,--disable-new-dtags,-rpath,'$ORIGIN/lib'
+check "package: a binary needing glibc 2.36 is refused" \
+	sh -c "'$TOP/scripts/package' '$SCRATCH/new' '$APP' '$SCRATCH/no.zip' 2>&1 | grep -q 'GLIBC_2.36'"
+same "$(sh "$TOP/scripts/package" 2>/dev/null; echo $?)" 100 "package: usage is exit 100"
+T=$TOP/packaging/lambda/template.yaml
+same "$(ruby -ryaml -e 'y = YAML.unsafe_load_file(ARGV[0]); p = y["Parameters"]
+	puts [y["Resources"]["App"]["Properties"]["Runtime"], p["Architecture"]["AllowedValues"].join(","),
+	File.expand_path(p["ZipFile"]["Default"], File.dirname(ARGV[0]))].join(" ")' "$T")" \
+	"provided.al2023 x86_64,arm64 $TOP/build/lambda/bridge.zip" "the SAM template: provided.al2023, both architectures, the zip make package builds"
+
 same "$(ps -eo args | grep -F "$SCRATCH" | grep -v grep | grep -c puma)" 0 "no app left running"
 finish
