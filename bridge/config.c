@@ -113,7 +113,8 @@ static const struct opt opts[] = {
 	    "Lambda: app statuses reported as invocation errors "
 	    "(500,502-504)" },
 	{ "invoke-mode", "BRIDGE_INVOKE_MODE", O_INVOKE, &cfg.streaming, 0, 0,
-	    "MODE", "Lambda: buffered, or response_stream (Function URLs)" },
+	    "MODE",
+	    "Lambda: buffered, or response_stream (Function URL, REST)" },
 	{ "prewarm-key", "BRIDGE_PREWARM_KEY", O_STR, &cfg.prewarm_key, 0, 0,
 	    "KEY", "a top-level key that also marks a warm-up event" },
 	{ "prewarm-delay", "BRIDGE_PREWARM_DELAY_MS", O_MS,
@@ -565,7 +566,11 @@ config_usage(void)
 	       "  replay FILE...  send captured events (.json, a directory of "
 	       "them, .jsonl, or -)\n"
 	       "                  to the app; print one Lambda response JSON "
-	       "per line\n\n"
+	       "per line\n"
+	       "  lambda          the Lambda custom runtime (also when run as "
+	       "bootstrap,\n"
+	       "                  or with no mode when AWS_LAMBDA_RUNTIME_API "
+	       "is set)\n\n"
 	       "options (each also an environment variable; the option "
 	       "wins):\n");
 	for (i = 0; i < NOPTS; i++) {
