@@ -56,9 +56,11 @@ run() {
 		sleep 0.05
 		i=$((i + 1))
 	done
+	t_stop=$(date +%s%3N)
 	kill -TERM $bp 2>/dev/null
 	wait $bp
 	CODE=$?
+	STOP_MS=$(($(date +%s%3N) - t_stop))
 	kill $fp 2>/dev/null
 	wait $fp 2>/dev/null
 }
@@ -87,10 +89,12 @@ ev() { ruby -rjson -e 'print JSON.generate(JSON.parse(File.read(ARGV[0])))' "$1"
 	echo '{"event": {"_prewarm": "1"}}'
 	echo '{"event": {"Records": [{"eventSource": "aws:sqs", "body": "hello queue"}]}}'
 	echo "{\"event\": $(ev "$EV/6-rest-binary-response.json")}"
+	echo '{"event": {"version": "1.0", "resource": "/{proxy+}", "path": "/v1/path", "httpMethod": "GET", "headers": {"Host": "x.execute-api.us-east-1.amazonaws.com"}, "queryStringParameters": {"a": "1"}, "requestContext": {"stage": "$default", "domainName": "x.execute-api.us-east-1.amazonaws.com", "identity": {"sourceIp": "192.0.2.9"}}, "body": null, "isBase64Encoded": false}, "delay_ms": 1500}'
 } >"$SCRATCH/a.script"
-run a 8 "$BRIDGE" lambda --app "$APP"
+run a 9 "$BRIDGE" lambda --app "$APP"
 same "$CODE" 0 "SIGTERM while waiting for /next: exit 0"
-for i in 1 2 3 4 5 8; do
+check "... the app's group stopped and the bridge gone within Lambda's 2 s ($STOP_MS ms)" test "$STOP_MS" -lt 2000
+for i in 1 2 3 4 5 8 9; do
 	same "$(rec $i 'c["call"] + "/" + c["status"].to_s + "/" + b["statusCode"].to_s')" "response/202/200" "event $i: one response, accepted, 200"
 done
 same "$(rec 1 'r["headers"]["HTTP_X_REQUEST_ID"]')" inv-1 "the request id reaches the app"
@@ -105,11 +109,12 @@ same "$(rec 3 'b["cookies"].length')" 3 "Function URL: Set-Cookie in cookies"
 same "$(rec 4 'b["statusDescription"] + " " + b.key?("multiValueHeaders").to_s')" "200 OK true" "ALB multi-value answer"
 same "$(rec 5 'b.key?("multiValueHeaders").to_s + " " + b["headers"]["Content-Type"]')" "false application/json" "ALB single-value answer"
 same "$(rec 8 'b["isBase64Encoded"]')" true "binary answer base64'd"
+same "$(rec 9 'r["path_info"] + "?" + r["query_string"] + " " + r["remote_ip"]')" "/v1/path?a=1 192.0.2.9" "HTTP API 1.0, after a /next that took 1.5 s (no timeout on the long poll)"
 check "answers carry x-bridge-gid" test "$(rec 1 'b["headers"]["x-bridge-gid"] =~ /\A\h{8}\z/ ? "y" : "n"')" = y
 same "$(rec 6 'c["call"] + " " + b["prewarmed"].to_s + " " + b["prewarm_count"].to_s')" "response true 1" "warm-up answered by the bridge"
 same "$(rec 7 'b["path_info"] + " " + b["method"] + " " + b["headers"]["HTTP_X_BRIDGE_EVENT_TYPE"]')" "/events POST sqs" "SQS event POSTed to /events"
 same "$(rec 7 'JSON.parse(Base64.decode64(b["body_base64"]))["Records"][0]["body"]')" "hello queue" "the event is the body"
-same "$(grep -c '^Rack: echo: ' "$LOG")" 7 "the app saw 7 requests (not the warm-up)"
+same "$(grep -c '^Rack: echo: ' "$LOG")" 8 "the app saw 8 requests (not the warm-up)"
 same "$(ruby -rjson -e 'ids = File.readlines(ARGV[0]).map { |l| JSON.parse(l) }.reject { |x| x["call"] == "next" }.map { |x| x["id"] }; puts ids.size == ids.uniq.size' "$R")" true "exactly one completion per request id"
 check "the bridge's user agent" grep -q '"User-Agent": "bridge/' "$R"
 check "no Expect: 100-continue" sh -c "! grep -qi 'expect' '$R'"
