@@ -356,6 +356,13 @@ arm(struct child *c, long long when, loop_timer_fn *fn)
 	c->timer = loop_timer(c->loop, when, fn, c);
 }
 
+static void
+notify(struct child *c)
+{
+	if (c->on_change)
+		c->on_change(c->on_change_arg);
+}
+
 /* The readiness probe: every BRIDGE_READY_PERIOD_MS while STARTING. */
 static void
 probe(void *arg)
@@ -373,6 +380,7 @@ probe(void *arg)
 		c->ready_ms = clock_ms();
 		log_msg(LOG_INFO, "child_ready", "pid=%d ms=%lld restarts=%u",
 		    (int)c->pid, c->ready_ms - c->started_ms, c->restarts);
+		notify(c);
 		return;
 	}
 	if (clock_ms() >= c->ready_deadline) {
@@ -436,19 +444,25 @@ on_death(struct child *c, int status)
 		unlink(c->pidfile);
 	linemux_drain(&c->mux, 100);
 	c->state = CHILD_DOWN;
-	if (was == CHILD_STOPPING)
+	if (was == CHILD_STOPPING) {
+		notify(c);
 		return;
+	}
 	child_describe(status, what, sizeof(what));
 	log_msg(LOG_ERROR, "child_exit", "%s%s", what,
 	    was == CHILD_READY ? " while ready" : " while starting");
-	if (!c->supervised)
-		return; /* a start-up failure: reported by child_wait_ready */
+	if (!c->supervised) {
+		notify(c); /* a start-up failure: reported by
+		              child_wait_ready */
+		return;
+	}
 	c->death[c->ndeath++ % CHILD_TALLY] = now;
 	if ((int)recent_deaths(c, now) > c->restart_limit) {
 		c->state = CHILD_FAILED;
 		log_msg(LOG_ERROR, "child_failed",
 		    "the app died %u times within %d ms: no more restarts",
 		    recent_deaths(c, now), c->restart_window_ms);
+		notify(c);
 		return;
 	}
 	c->state = CHILD_BACKOFF;
@@ -460,6 +474,7 @@ on_death(struct child *c, int status)
 	        now + 1000,
 	    restart);
 	c->killed = 0;
+	notify(c);
 }
 
 /* The fatal line for a child that died before it was ever ready. */

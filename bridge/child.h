@@ -22,8 +22,8 @@
  * restart_limit deaths within restart_window_ms is FAILED.
  *
  * Caller's steps: fill the settings, child_watch_signals(), child_spawn(),
- * child_wait_ready(); child_await() before each request; on the way out
- * child_stop(), then child_release().
+ * child_wait_ready(); on_change (or child_await) to follow restarts; on
+ * the way out child_stop(), then child_release().
  */
 #ifndef BRIDGE_CHILD_H
 #define BRIDGE_CHILD_H
@@ -74,6 +74,9 @@ struct child {
 	struct linemux mux;
 	struct loop *loop;
 	int sigfd;
+	/* told of every change of state (to READY, BACKOFF, FAILED, DOWN) */
+	void (*on_change)(void *arg);
+	void *on_change_arg;
 };
 
 #define CHILD_INIT                                                             \

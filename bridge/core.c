@@ -125,6 +125,8 @@ prepare(struct core *c)
 	return 0;
 }
 
+static void child_changed(void *arg);
+
 int
 core_start(struct core *c)
 {
@@ -133,7 +135,8 @@ core_start(struct core *c)
 
 	memset(c, 0, sizeof(*c));
 	c->child = (struct child)CHILD_INIT;
-	c->http.idle_fd = -1;
+	c->child.on_change = child_changed;
+	c->child.on_change_arg = c;
 	c->sigfd = sig_init();
 	if (c->sigfd < 0) {
 		log_fatal("unable to set up signals: %s", strerror(errno));
@@ -174,7 +177,6 @@ core_start(struct core *c)
 	sprintf(c->pidfile, "%s.pid", cfg.socket);
 	c->child.pidfile = c->pidfile;
 	upstream_http_init(&c->http, &c->loop, cfg.socket);
-	c->http.abort = &c->child.stop_sig;
 	c->fail_type = "Runtime.AppStartFailed";
 	if (child_spawn(&c->child) < 0 || child_wait_ready(&c->child) < 0) {
 		if (c->child.timed_out)
@@ -185,52 +187,209 @@ core_start(struct core *c)
 	return 0;
 }
 
-void
-core_serve(struct core *c, struct request *req, struct reply *rep)
+/* rep is final: count it, log the access line, tell the caller. */
+static void
+call_finish(struct core_call *k)
 {
 	struct buf path = BUF_INIT;
-	long long t0;
+	const struct request *req = k->req;
 
-	if (request_prepare(req, cfg.gzip_ratio) < 0) {
-		log_msg(LOG_INFO, req->kind_log ? req->kind_log : "bad_request",
-		    "req=%s status=%d %s", req->request_id, req->status,
-		    req->why);
-		reply_error(rep, req->status, req->why);
-		return;
-	}
-	/* a restart may be under way: wait for it, within the budget */
-	if (child_await(&c->child, req->deadline_ms) < 0) {
-		int st = c->child.state == CHILD_FAILED ? 502 : 503;
-
-		log_msg(LOG_ERROR, "child_down", "req=%s status=%d %s",
-		    req->request_id, st,
-		    st == 502 ? "the app keeps dying" : "the app is not ready");
-		reply_error(rep, st, NULL);
-		return;
-	}
-	t0 = clock_ms();
-	/* lines written before this request are not this request's */
-	linemux_pump(&c->child.mux);
-	log_set_request(req->request_id);
-	if (upstream_http_forward(&c->http, req, rep, req->deadline_ms) < 0 &&
-	    rep->status == 504)
-		/* a hung app: restart it, so the next request finds it well
-		 * (HOSTILE R50); what it logged so far is flushed below */
-		child_kill(&c->child, "no answer before the deadline");
-	/* this request's log lines come before its completion */
-	linemux_pump(&c->child.mux);
-	linemux_flush(&c->child.mux);
-	c->served++;
+	k->core->served++;
 	if (log_min() <= LOG_DEBUG) {
 		buf_init(&path, 4 * BRIDGE_MAX_PATH);
 		log_escape(&path, req->path_raw, strlen(req->path_raw));
 		log_msg(LOG_DEBUG, "request",
 		    "req=%s method=%s path=%s status=%d ms=%lld",
 		    req->request_id, req->method, path.p ? path.p : "",
-		    rep->status, clock_ms() - t0);
+		    k->rep->status, clock_ms() - k->t0);
 		buf_release(&path);
 	}
+	k->done(k->arg);
+}
+
+static void
+call_fail(struct core_call *k, int status, const char *why)
+{
+	log_msg(LOG_ERROR, "child_down", "req=%s status=%d %s",
+	    k->req->request_id, status, why);
+	reply_error(k->rep, status, NULL);
+	call_finish(k);
+}
+
+static void
+upstream_done(void *arg, int result)
+{
+	struct core_call *k = arg;
+
+	(void)result;
+	k->up = NULL;
+	call_finish(k);
+}
+
+static void
+forward(struct core_call *k)
+{
+	k->up = upstream_http_start(&k->core->http, k->req, k->rep,
+	    k->req->deadline_ms, k->stream, upstream_done, k);
+}
+
+static void
+unlink_waiting(struct core_call *k)
+{
+	struct core_call **pp = &k->core->waiting;
+
+	while (*pp && *pp != k)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = k->next;
+	k->next = NULL;
+	if (k->timer)
+		loop_timer_cancel(&k->core->loop, k->timer);
+	k->timer = 0;
+}
+
+static void
+wait_expired(void *arg)
+{
+	struct core_call *k = arg;
+
+	k->timer = 0;
+	unlink_waiting(k);
+	call_fail(k, 503, "the app is not ready");
+}
+
+/* The app changed state: the waiting requests go, or fail. */
+static void
+child_changed(void *arg)
+{
+	struct core *c = arg;
+	struct core_call *k;
+	enum child_state st = c->child.state;
+
+	if (st == CHILD_STARTING || st == CHILD_BACKOFF)
+		return;
+	while ((k = c->waiting) != NULL) {
+		unlink_waiting(k);
+		if (st == CHILD_READY)
+			forward(k);
+		else if (st == CHILD_FAILED)
+			call_fail(k, 502, "the app keeps dying");
+		else
+			call_fail(k, 503, "the app is not ready");
+		if (c->child.state != st)
+			break; /* a handler moved it on: the next call decides
+			        */
+	}
+}
+
+void
+core_call_start(struct core *c, struct core_call *k, struct request *req,
+    struct reply *rep, struct upstream_stream *stream, core_done_fn *done,
+    void *arg)
+{
+	struct core_call **pp;
+
+	memset(k, 0, sizeof(*k));
+	k->core = c;
+	k->req = req;
+	k->rep = rep;
+	k->stream = stream;
+	k->done = done;
+	k->arg = arg;
+	k->t0 = clock_ms();
+	if (request_prepare(req, cfg.gzip_ratio) < 0) {
+		log_msg(LOG_INFO, req->kind_log ? req->kind_log : "bad_request",
+		    "req=%s status=%d %s", req->request_id, req->status,
+		    req->why);
+		reply_error(rep, req->status, req->why);
+		call_finish(k);
+		return;
+	}
+	switch (c->child.state) {
+	case CHILD_READY:
+		forward(k);
+		return;
+	case CHILD_STARTING:
+	case CHILD_BACKOFF:
+		if (c->child.stop_sig)
+			break;
+		/* a restart is under way: wait for it, within the budget */
+		for (pp = &c->waiting; *pp; pp = &(*pp)->next)
+			;
+		*pp = k;
+		k->timer =
+		    loop_timer(&c->loop, req->deadline_ms, wait_expired, k);
+		return;
+	case CHILD_FAILED:
+		call_fail(k, 502, "the app keeps dying");
+		return;
+	default:
+		break;
+	}
+	call_fail(k, 503, "the app is not ready");
+}
+
+void
+core_call_cancel(struct core_call *k)
+{
+	unlink_waiting(k);
+	if (k->up)
+		upstream_http_cancel(k->up);
+	k->up = NULL;
+}
+
+void
+core_call_resume(struct core_call *k)
+{
+	if (k->up)
+		upstream_http_resume(k->up);
+}
+
+static void
+serve_done(void *arg)
+{
+	*(int *)arg = 1;
+}
+
+void
+core_serve_stream(struct core *c, struct request *req, struct reply *rep,
+    struct upstream_stream *stream)
+{
+	struct core_call k;
+	int done = 0;
+
+	/* lines written before this request are not this request's */
+	linemux_pump(&c->child.mux);
+	log_set_request(req->request_id);
+	core_call_start(c, &k, req, rep, stream, serve_done, &done);
+	while (!done) {
+		if (loop_once(&c->loop, -1) < 0 || c->child.stop_sig) {
+			core_call_cancel(&k);
+			log_msg(LOG_ERROR, "shutdown",
+			    "req=%s status=503 the bridge is stopping",
+			    req->request_id);
+			if (!stream || !stream->head_done)
+				reply_error(rep, 503, NULL);
+			rep->from_bridge = 1;
+			rep->status = 503;
+			break;
+		}
+		core_call_resume(&k);
+	}
+	if (rep->from_bridge && rep->status == 504)
+		/* a hung app: restart it, so the next request finds it well
+		 * (HOSTILE R50); what it logged so far is flushed below */
+		child_kill(&c->child, "no answer before the deadline");
+	/* this request's log lines come before its completion */
+	linemux_pump(&c->child.mux);
+	linemux_flush(&c->child.mux);
 	log_set_request(NULL);
+}
+
+void
+core_serve(struct core *c, struct request *req, struct reply *rep)
+{
+	core_serve_stream(c, req, rep, NULL);
 }
 
 void

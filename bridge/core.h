@@ -14,10 +14,13 @@
 #include "request.h"
 #include "upstream_http.h"
 
+struct core_call;
+
 struct core {
 	struct loop loop;
 	struct child child;
 	struct upstream_http http;
+	struct core_call *waiting; /* requests waiting for the app */
 	int sigfd;
 	char *dir;     /* where the app runs (the stage, or the app itself) */
 	char *cmd;     /* the start command, {socket} replaced */
@@ -35,11 +38,49 @@ struct core {
 int core_start(struct core *c);
 
 /*
- * Serve req (from any front end) into rep, which the caller initialised.
- * rep always ends up holding an answer: the app's, or the bridge's own
- * error (4xx for a bad request, 502/503/504 when the app failed).
+ * Serve req (from any front end) into rep, which the caller initialised,
+ * running the loop until it is done. rep always ends up holding an
+ * answer: the app's, or the bridge's own error (4xx for a bad request,
+ * 502/503/504 when the app failed). A request that timed out gets the app
+ * killed and restarted (a hung app; one request at a time). With stream,
+ * the answer is handed on as it comes (see struct upstream_stream).
  */
 void core_serve(struct core *c, struct request *req, struct reply *rep);
+void core_serve_stream(struct core *c, struct request *req, struct reply *rep,
+    struct upstream_stream *stream);
+
+/* One request among many in flight (core_call_start). */
+typedef void core_done_fn(void *arg);
+
+struct core_call {
+	/* private */
+	struct core *core;
+	struct request *req;
+	struct reply *rep;
+	struct upstream_stream *stream;
+	core_done_fn *done;
+	void *arg;
+	struct upstream_call *up; /* in flight to the app, or NULL */
+	struct core_call *next;   /* in the core's waiting list */
+	unsigned timer;           /* while waiting for the app */
+	long long t0;
+};
+
+/*
+ * Serve req into rep without running the loop: done(arg) is called once,
+ * when rep holds the answer; possibly before this returns. k, req, rep and
+ * stream must live until then. While the app restarts, requests wait for
+ * it until their deadline (503).
+ */
+void core_call_start(struct core *c, struct core_call *k, struct request *req,
+    struct reply *rep, struct upstream_stream *stream, core_done_fn *done,
+    void *arg);
+
+/* The client is gone: drop the request; done is not called. */
+void core_call_cancel(struct core_call *k);
+
+/* A streamed answer held back by stream->full: go on if there is room. */
+void core_call_resume(struct core_call *k);
 
 /* How a reply to req is shaped as Lambda JSON. */
 void core_lambda_opts(const struct request *req, struct lambda_opts *o);

@@ -279,9 +279,7 @@ serve_streamed(struct lambda *L, struct request *req, struct reply *rep)
 	long st;
 
 	if (!req->status) {
-		L->core.http.stream = &us;
-		core_serve(&L->core, req, rep);
-		L->core.http.stream = NULL;
+		core_serve_stream(&L->core, req, rep, &us);
 	}
 	if (!s.open) {
 		if (answer_is_error(L, rep))

@@ -5,10 +5,12 @@
  * complete response, an error, or the deadline timer.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "../sockets/alloc.h"
 #include "../sockets/http1.h"
 #include "../sockets/io.h"
 #include "../sockets/unix.h"
@@ -41,15 +43,18 @@ upstream_http_init(struct upstream_http *u, struct loop *l, const char *socket)
 {
 	u->socket = socket;
 	u->loop = l;
-	u->idle_fd = -1;
-	u->abort = NULL;
-	u->stream = NULL;
+	u->nidle = 0;
+	u->pool = UPSTREAM_POOL_MAX;
+	u->max_active = UPSTREAM_POOL_MAX;
+	u->active = 0;
+	u->waiting = NULL;
 }
 
 void
 upstream_http_release(struct upstream_http *u)
 {
-	fd_close(&u->idle_fd);
+	while (u->nidle > 0)
+		fd_close(&u->idle[--u->nidle]);
 }
 
 /* Header list under construction: values live in one buffer, so they are
@@ -191,15 +196,21 @@ upstream_http_encode(const struct request *req, struct buf *out)
 }
 
 enum {
+	X_WAIT, /* queued: every connection to the app is busy */
 	X_SEND,
 	X_RECV,
 	X_DONE
 };
 
-struct xchg {
+/* One exchange; freed when it has settled (its done callback ran). */
+struct upstream_call {
 	struct upstream_http *u;
 	const struct request *req;
 	struct reply *rep;
+	struct upstream_stream *stream;
+	upstream_done_fn *done;
+	void *arg;
+	struct upstream_call *next; /* in u's wait queue */
 	struct buf out;
 	size_t sent;
 	struct http1_response resp;
@@ -208,7 +219,9 @@ struct xchg {
 	int status;       /* 0: the app answered; else the bridge's error */
 	const char *kind; /* log kind= of the failure */
 	const char *why;
+	long long deadline;
 	unsigned timer;
+	int busy; /* inside a handler: settling waits for its end */
 };
 
 static int
@@ -221,9 +234,9 @@ body_sink(void *arg, const char *p, size_t n)
 
 /* Streaming: the head goes out once, before any body byte. */
 static void
-deliver_head(struct xchg *x)
+deliver_head(struct upstream_call *x)
 {
-	struct upstream_stream *s = x->u->stream;
+	struct upstream_stream *s = x->stream;
 
 	if (s->head_done)
 		return;
@@ -235,9 +248,8 @@ deliver_head(struct xchg *x)
 static int
 stream_sink(void *arg, const char *p, size_t n)
 {
-	struct xchg *x = arg;
-
-	struct upstream_stream *s = x->u->stream;
+	struct upstream_call *x = arg;
+	struct upstream_stream *s = x->stream;
 
 	deliver_head(x);
 	if (s->body(s->arg, p, n) < 0)
@@ -249,13 +261,12 @@ stream_sink(void *arg, const char *p, size_t n)
 	return 0;
 }
 
-/* Read the app again once the stream's reader has caught up. */
 static void on_io(void *arg, int fd, int revents);
 
-static void
-resume(struct xchg *x)
+void
+upstream_http_resume(struct upstream_call *x)
 {
-	struct upstream_stream *s = x->u->stream;
+	struct upstream_stream *s = x->stream;
 
 	if (!x->held || x->state == X_DONE || s->full(s->arg))
 		return;
@@ -264,19 +275,97 @@ resume(struct xchg *x)
 	    x->state == X_SEND ? POLLIN | POLLOUT : POLLIN, on_io, x);
 }
 
+/* Keep a connection for the next exchange, or close it. */
 static void
-finish(struct xchg *x, int status, const char *kind, const char *why)
+pool_put(struct upstream_http *u, int *fd)
 {
+	if (u->nidle < UPSTREAM_POOL_MAX && u->nidle < u->pool)
+		u->idle[u->nidle++] = *fd;
+	else
+		fd_close(fd);
+	*fd = -1;
+}
+
+/* Is the idle connection still open (nothing to read, no hang-up)? */
+static int
+idle_alive(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) == 0;
+}
+
+/* The most recently used live idle connection, or -1. */
+static int
+pool_get(struct upstream_http *u)
+{
+	int fd;
+
+	while (u->nidle > 0) {
+		fd = u->idle[--u->nidle];
+		if (idle_alive(fd))
+			return fd;
+		fd_close(&fd);
+	}
+	return -1;
+}
+
+static void
+finish(struct upstream_call *x, int status, const char *kind, const char *why)
+{
+	if (x->state == X_DONE)
+		return;
 	x->state = X_DONE;
 	x->status = status;
 	x->kind = kind;
 	x->why = why;
-	loop_del(x->u->loop, x->fd);
+	if (x->fd >= 0)
+		loop_del(x->u->loop, x->fd);
+}
+
+static void start_waiting(struct upstream_http *u);
+
+/*
+ * A finished exchange: its connection back to the pool (or closed), the
+ * error logged and rendered, the caller told, x freed, and the next
+ * queued exchange started. Only outside x's own handlers (x->busy).
+ */
+static void
+settle(struct upstream_call *x)
+{
+	struct upstream_http *u = x->u;
+
+	if (x->state != X_DONE || x->busy)
+		return;
+	if (x->timer)
+		loop_timer_cancel(u->loop, x->timer);
+	if (x->fd >= 0) {
+		u->active--;
+		if (x->status == 0 && x->keep && !x->held)
+			pool_put(u, &x->fd);
+		else
+			fd_close(&x->fd);
+	}
+	http1_response_release(&x->resp);
+	buf_release(&x->out);
+	if (x->status) {
+		log_msg(LOG_ERROR, x->kind, "req=%s status=%d %s",
+		    x->req->request_id, x->status, x->why ? x->why : "");
+		if (!x->stream || !x->stream->head_done)
+			reply_error(x->rep, x->status, NULL);
+		else
+			x->rep->status = x->status;
+		x->rep->from_bridge = 1;
+	}
+	if (x->done)
+		x->done(x->arg, x->status ? -1 : 0);
+	free(x);
+	start_waiting(u);
 }
 
 /* The request may go again on a fresh connection: it was a reused one
  * and the app sent nothing (R46). */
-static int retry(struct xchg *x);
+static int retry(struct upstream_call *x);
 
 void
 upstream_http_take(const struct http1_response *r, struct reply *rep)
@@ -295,7 +384,7 @@ upstream_http_take(const struct http1_response *r, struct reply *rep)
 }
 
 static void
-on_parsed(struct xchg *x, enum parse_result pr, size_t used, size_t n)
+on_parsed(struct upstream_call *x, enum parse_result pr, size_t used, size_t n)
 {
 	if (pr == PARSE_MORE)
 		return;
@@ -303,7 +392,7 @@ on_parsed(struct xchg *x, enum parse_result pr, size_t used, size_t n)
 		finish(x, 502, "upstream_framing", x->resp.why);
 		return;
 	}
-	if (x->u->stream)
+	if (x->stream)
 		deliver_head(x); /* an answer without a body */
 	else
 		upstream_http_take(&x->resp, x->rep);
@@ -312,7 +401,7 @@ on_parsed(struct xchg *x, enum parse_result pr, size_t used, size_t n)
 }
 
 static void
-do_read(struct xchg *x)
+do_read(struct upstream_call *x)
 {
 	char chunk[65536];
 	enum parse_result pr;
@@ -342,7 +431,7 @@ do_read(struct xchg *x)
 }
 
 static void
-do_write(struct xchg *x)
+do_write(struct upstream_call *x)
 {
 	ssize_t r = fd_write(x->fd, x->out.p + x->sent, x->out.len - x->sent);
 
@@ -367,46 +456,49 @@ do_write(struct xchg *x)
 static void
 on_io(void *arg, int fd, int revents)
 {
-	struct xchg *x = arg;
+	struct upstream_call *x = arg;
 
 	(void)fd;
-	if ((revents & (POLLIN | POLLHUP | POLLERR)) && x->state != X_DONE)
+	x->busy = 1;
+	if ((revents & (POLLIN | POLLHUP | POLLERR)) && x->state != X_DONE &&
+	    !x->held)
 		do_read(x);
 	if ((revents & POLLOUT) && x->state == X_SEND)
 		do_write(x);
+	x->busy = 0;
+	settle(x);
 }
 
 static void
 on_timeout(void *arg)
 {
-	struct xchg *x = arg;
+	struct upstream_call *x = arg;
 
 	x->timer = 0;
-	if (x->state != X_DONE)
-		finish(x, 504, "timeout", "the app did not answer in time");
+	finish(x, 504, "timeout",
+	    x->state == X_WAIT ? "every connection to the app stayed busy" :
+	                         "the app did not answer in time");
+	if (x->state == X_DONE && x->fd < 0) {
+		/* it was queued: take it out */
+		struct upstream_call **pp = &x->u->waiting;
+
+		while (*pp && *pp != x)
+			pp = &(*pp)->next;
+		if (*pp)
+			*pp = x->next;
+	}
+	settle(x);
 }
 
-/* Is the idle connection still open (nothing to read, no hang-up)? */
-static int
-idle_alive(int fd)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	return poll(&p, 1, 0) == 0;
-}
-
-static int
-connect_app(struct xchg *x)
+/* Connect (or reuse) and start sending; on failure x is finished. */
+static void
+connect_app(struct upstream_call *x)
 {
 	struct upstream_http *u = x->u;
 
-	if (u->idle_fd >= 0 && idle_alive(u->idle_fd)) {
-		x->fd = u->idle_fd;
-		u->idle_fd = -1;
-		x->reused = 1;
-	} else {
-		fd_close(&u->idle_fd);
-		x->reused = 0;
+	x->fd = pool_get(u);
+	x->reused = x->fd >= 0;
+	if (x->fd < 0) {
 		x->fd = unix_connect(u->socket, BRIDGE_CONNECT_RETRY_MS);
 		if (x->fd < 0) {
 			if (errno == EAGAIN)
@@ -415,80 +507,113 @@ connect_app(struct xchg *x)
 			else
 				finish(x, 502, "child_connect",
 				    strerror(errno));
-			return -1;
+			return;
 		}
 	}
+	u->active++;
 	x->state = X_SEND;
 	x->sent = 0;
 	http1_response_init(&x->resp, strcmp(x->req->method, "HEAD") == 0,
-	    u->stream ? stream_sink : body_sink,
-	    u->stream ? (void *)x : (void *)x->rep);
+	    x->stream ? stream_sink : body_sink,
+	    x->stream ? (void *)x : (void *)x->rep);
 	loop_add(u->loop, x->fd, POLLOUT | POLLIN, on_io, x);
 	/* a fresh or idle connection takes the request at once: no poll */
 	do_write(x);
-	return 0;
 }
 
 static int
-retry(struct xchg *x)
+retry(struct upstream_call *x)
 {
 	if (!x->reused)
 		return -1;
 	log_msg(LOG_DEBUG, "conn_retry", "req=%s", x->req->request_id);
 	loop_del(x->u->loop, x->fd);
 	fd_close(&x->fd);
+	x->u->active--;
 	http1_response_release(&x->resp);
 	reply_release(x->rep);
 	reply_init(x->rep, BRIDGE_MAX_APP_BODY);
-	x->state = X_DONE; /* connect_app sets it again */
-	connect_app(x);    /* on failure it has finished x with the error */
+	x->state = X_WAIT; /* connect_app sets it again */
+	x->held = 0;
+	/* a fresh connection this time: the idle ones are as old */
+	while (x->u->nidle > 0)
+		fd_close(&x->u->idle[--x->u->nidle]);
+	connect_app(x); /* on failure it has finished x with the error */
 	return 0;
 }
 
-int
-upstream_http_forward(struct upstream_http *u, const struct request *req,
-    struct reply *rep, long long deadline)
+/* Start queued exchanges while connections are free. */
+static void
+start_waiting(struct upstream_http *u)
 {
-	struct xchg x;
+	struct upstream_call *x;
 
-	memset(&x, 0, sizeof(x));
-	x.u = u;
-	x.req = req;
-	x.rep = rep;
-	x.fd = -1;
-	buf_init(&x.out,
+	while (u->waiting && u->active < u->max_active) {
+		x = u->waiting;
+		u->waiting = x->next;
+		x->next = NULL;
+		x->busy = 1;
+		connect_app(x);
+		x->busy = 0;
+		settle(x);
+	}
+}
+
+struct upstream_call *
+upstream_http_start(struct upstream_http *u, const struct request *req,
+    struct reply *rep, long long deadline, struct upstream_stream *stream,
+    upstream_done_fn *done, void *arg)
+{
+	struct upstream_call *x = xcalloc(1, sizeof(*x)), **pp;
+
+	x->u = u;
+	x->req = req;
+	x->rep = rep;
+	x->stream = stream;
+	x->done = done;
+	x->arg = arg;
+	x->fd = -1;
+	x->deadline = deadline;
+	x->state = X_WAIT;
+	buf_init(&x->out,
 	    req->body.len + BRIDGE_MAX_PATH + BRIDGE_MAX_QUERY +
 	        3 * BRIDGE_MAX_HEADER_BYTES + 4096);
-	if (upstream_http_encode(req, &x.out) < 0) {
-		buf_release(&x.out);
-		reply_error(rep, 502, NULL);
+	if (upstream_http_encode(req, &x->out) < 0) {
 		log_msg(LOG_ERROR, "upstream_encode", "req=%s: %s",
 		    req->request_id, strerror(errno));
-		return -1;
+		finish(x, 502, "upstream_encode", "unrepresentable request");
+		settle(x);
+		return NULL;
 	}
-	x.timer = loop_timer(u->loop, deadline, on_timeout, &x);
-	if (connect_app(&x) == 0)
-		while (x.state != X_DONE) {
-			if (loop_once(u->loop, -1) < 0)
-				finish(&x, 502, "poll", strerror(errno));
-			else if (u->abort && *u->abort && x.state != X_DONE)
-				finish(&x, 503, "shutdown",
-				    "the bridge is stopping");
-			else if (x.held)
-				resume(&x);
-		}
-	if (x.timer)
-		loop_timer_cancel(u->loop, x.timer);
-	if (x.status == 0 && x.keep)
-		u->idle_fd = x.fd;
-	else
-		fd_close(&x.fd);
-	http1_response_release(&x.resp);
-	buf_release(&x.out);
-	if (x.status == 0)
-		return 0;
-	log_msg(LOG_ERROR, x.kind, "req=%s status=%d %s", req->request_id,
-	    x.status, x.why ? x.why : "");
-	reply_error(rep, x.status, NULL);
-	return -1;
+	x->timer = loop_timer(u->loop, deadline, on_timeout, x);
+	x->busy = 1;
+	if (u->active < u->max_active && !u->waiting) {
+		connect_app(x);
+	} else {
+		for (pp = &u->waiting; *pp; pp = &(*pp)->next)
+			;
+		*pp = x;
+	}
+	x->busy = 0;
+	if (x->state == X_DONE) {
+		settle(x);
+		return NULL;
+	}
+	return x;
+}
+
+void
+upstream_http_cancel(struct upstream_call *x)
+{
+	struct upstream_call **pp = &x->u->waiting;
+
+	while (*pp && *pp != x)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = x->next;
+	x->done = NULL; /* the caller is gone */
+	x->keep = 0;    /* the answer may be half read */
+	finish(x, 499, "client_aborted", "the client went away");
+	x->status = 0; /* no error to log or render for nobody */
+	settle(x);
 }

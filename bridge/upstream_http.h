@@ -30,12 +30,21 @@ struct upstream_stream {
 	int head_done;
 };
 
+/* The most idle connections kept, and the default for how many may be in
+ * use at once (--pool). */
+#define UPSTREAM_POOL_MAX 256
+
+struct upstream_call;
+
 struct upstream_http {
-	const char *socket;             /* borrowed */
-	struct upstream_stream *stream; /* for the next forward, or NULL */
+	const char *socket; /* borrowed */
 	struct loop *loop;
-	int idle_fd;      /* a kept-alive connection, or -1 */
-	const int *abort; /* when it points at non-zero, give up (503) */
+	int idle[UPSTREAM_POOL_MAX]; /* kept-alive connections */
+	size_t nidle;
+	size_t pool;       /* idle connections kept, at most */
+	size_t max_active; /* connections in use at once, at most */
+	size_t active;
+	struct upstream_call *waiting; /* exchanges queued for a connection */
 };
 
 void upstream_http_init(struct upstream_http *u, struct loop *l,
@@ -61,12 +70,30 @@ struct http1_response;
 void upstream_http_take(const struct http1_response *r, struct reply *rep);
 
 /*
- * Forward req and fill rep, running the loop (so the app's logs and
- * signals keep flowing) until the answer is complete or deadline
- * (clock_ms()) passes. Returns 0 when the app answered; -1 when rep holds
- * the bridge's own error (502, 503, 504) and a line was logged.
+ * Called once when an exchange is over: result 0 when the app answered,
+ * -1 when rep holds the bridge's own error (502, 503, 504; a line was
+ * logged). rep->from_bridge is set then too.
  */
-int upstream_http_forward(struct upstream_http *u, const struct request *req,
-    struct reply *rep, long long deadline);
+typedef void upstream_done_fn(void *arg, int result);
+
+/*
+ * Start forwarding req; rep is filled as the answer comes (or, with
+ * stream, handed on as it comes). At most max_active exchanges use a
+ * connection at once; later ones queue, in order. deadline (clock_ms())
+ * bounds the wait and the exchange. Returns the exchange, or NULL when it
+ * is already over (done has been called). req, rep and stream must live
+ * until done is called.
+ */
+struct upstream_call *upstream_http_start(struct upstream_http *u,
+    const struct request *req, struct reply *rep, long long deadline,
+    struct upstream_stream *stream, upstream_done_fn *done, void *arg);
+
+/* The caller is gone: drop the exchange (its connection is closed, done is
+ * not called). */
+void upstream_http_cancel(struct upstream_call *x);
+
+/* A streaming exchange held back by stream->full: read the app again if
+ * the reader has room now. */
+void upstream_http_resume(struct upstream_call *x);
 
 #endif
