@@ -368,14 +368,19 @@ static void
 probe(void *arg)
 {
 	struct child *c = arg;
-	int fd;
+	int fd = -1, ready;
 
 	c->timer = 0;
 	if (c->state != CHILD_STARTING)
 		return;
-	fd = unix_connect(c->socket, 0);
-	if (fd >= 0) {
+	if (c->probe_passive) {
+		ready = unix_listening(c->socket) == 1;
+	} else {
+		fd = unix_connect(c->socket, 0);
+		ready = fd >= 0;
 		fd_close(&fd);
+	}
+	if (ready) {
 		c->state = CHILD_READY;
 		c->ready_ms = clock_ms();
 		log_msg(LOG_INFO, "child_ready", "pid=%d ms=%lld restarts=%u",

@@ -2,9 +2,10 @@
  * child - the app as a supervised child (git run-command, s6-supervise):
  * spawned by /bin/sh -c in its own process group, with stdout and stderr
  * on pipes into the line multiplexer; ready when its Unix socket accepts
- * a connection (STYLE P5); restarted when it dies, with a back-off and a
- * give-up (P6); stopped with SIGTERM+SIGCONT to the group, then SIGKILL
- * after a grace (P3); reaped in a loop on SIGCHLD (P4).
+ * a connection (STYLE P5), or shows as listening in /proc/net/unix; restarted
+ * when it dies, with a back-off and a give-up (P6); stopped with
+ * SIGTERM+SIGCONT to the group, then SIGKILL after a grace (P3); reaped in a
+ * loop on SIGCHLD (P4).
  *
  * The states and what moves them (STYLE S2):
  *
@@ -57,6 +58,9 @@ struct child {
 	int stop_grace_ms;
 	int restart_limit;     /* deaths tolerated ... */
 	int restart_window_ms; /* ... within this window */
+	int probe_passive;     /* ready when /proc/net/unix shows the socket
+	                          listening, not when it accepts a test
+	                          connection (FastCGI apps) */
 
 	/* state */
 	enum child_state state;

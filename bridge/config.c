@@ -13,6 +13,7 @@
 #include "bridge.h"
 #include "child.h"
 #include "config.h"
+#include "upstream.h"
 #include "log.h"
 
 struct config cfg;
@@ -31,7 +32,8 @@ enum opt_kind {
 	O_STATUSES,
 	O_INVOKE,
 	O_TIMEOUT_STATUS,
-	O_COMPRESS
+	O_COMPRESS,
+	O_UPSTREAM
 };
 
 struct opt {
@@ -60,8 +62,16 @@ static const struct opt opts[] = {
 	{ "cmd", "BRIDGE_CMD", O_STR, &cfg.cmd, 0, 0, "CMD",
 	    "start command for /bin/sh -c; {socket} is the socket path "
 	    "(default: Puma for a config.ru)" },
-	{ "upstream", "BRIDGE_UPSTREAM", O_STR, &cfg.upstream, 0, 0, "KIND",
-	    "how to talk to the app: http (HTTP/1.1 over the socket)" },
+	{ "upstream", "BRIDGE_UPSTREAM", O_UPSTREAM, &cfg.upstream, 0, 0,
+	    "KIND",
+	    "how to talk to the app: http (HTTP/1.1 over the socket) or "
+	    "fastcgi" },
+	{ "pool", "BRIDGE_POOL", O_UINT, &cfg.pool, 1, 256, "N",
+	    "connections to the app in use at once, at most (16)" },
+	{ "script-filename", "BRIDGE_SCRIPT_FILENAME", O_STR,
+	    &cfg.script_filename, 0, 0, "PATH",
+	    "fastcgi: SCRIPT_FILENAME for the app (default: index.php in the "
+	    "app, if there is one)" },
 	{ "socket", "BRIDGE_SOCKET", O_STR, &cfg.socket, 0, 0, "PATH",
 	    "the app's Unix socket (/tmp/bridge/app.sock)" },
 	{ "log-prefix", "BRIDGE_LOG_PREFIX", O_STR, &cfg.log_prefix, 0, 0,
@@ -293,6 +303,14 @@ set_opt(const struct opt *o, const char *v, const char *from)
 			return 0;
 		}
 		break;
+	case O_UPSTREAM:
+		if (strcmp(v, "http") == 0 || strcmp(v, "fastcgi") == 0) {
+			*(int *)o->dst = strcmp(v, "http") == 0 ?
+			    UPSTREAM_HTTP :
+			    UPSTREAM_FASTCGI;
+			return 0;
+		}
+		break;
 	case O_INVOKE:
 		if (strcasecmp(v, "buffered") == 0 ||
 		    strcasecmp(v, "response_stream") == 0) {
@@ -332,7 +350,8 @@ defaults(void)
 	cfg.app = root && *root ? root : ".";
 	cfg.stage = "/tmp/bridge/app";
 	cfg.socket = "/tmp/bridge/app.sock";
-	cfg.upstream = "http";
+	cfg.upstream = UPSTREAM_HTTP;
+	cfg.pool = 16;
 	cfg.log_level = LOG_INFO;
 	cfg.ready_timeout_ms = BRIDGE_READY_TIMEOUT_MS;
 	cfg.timeout_ms = BRIDGE_TIMEOUT_MS;
@@ -500,13 +519,6 @@ check(const char *argv0)
 	        strpbrk(cfg.events_path, " ?#\r\n"))) {
 		fprintf(stderr, "bridge: invalid events path: %s\n",
 		    cfg.events_path);
-		return -1;
-	}
-	if (strcmp(cfg.upstream, "http") != 0) {
-		fprintf(stderr,
-		    "bridge: unsupported upstream: %s (this "
-		    "version speaks http)\n",
-		    cfg.upstream);
 		return -1;
 	}
 	if (cfg.mode == MODE_REPLAY && cfg.nfiles == 0) {

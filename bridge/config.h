@@ -28,8 +28,10 @@ struct config {
 	const char *app;
 	const char *stage;
 	int no_stage;
-	const char *cmd; /* as given; NULL: detected */
-	const char *upstream;
+	const char *cmd;             /* as given; NULL: detected */
+	int upstream;                /* enum upstream_kind */
+	const char *script_filename; /* FastCGI: NULL: index.php, if any */
+	unsigned pool;               /* connections to the app at once */
 	const char *socket;
 	const char *log_prefix;     /* NULL: detected */
 	const char *log_prefix_err; /* NULL: same as log_prefix */

@@ -22,6 +22,15 @@
 #include "sig.h"
 #include "stage.h"
 
+static char *
+path_join(const char *dir, const char *name)
+{
+	char *p = xmalloc(strlen(dir) + strlen(name) + 2);
+
+	sprintf(p, "%s/%s", dir, name);
+	return p;
+}
+
 static int
 file_exists(const char *dir, const char *name)
 {
@@ -71,17 +80,23 @@ substitute(const char *cmd, const char *socket)
 	return out;
 }
 
-/* Puma on the socket for a Rack app; through Bundler when it has a
- * Gemfile. */
+/* Puma on the socket for a Rack app (Rack's FastCGI handler for the
+ * fastcgi upstream); through Bundler when it has a Gemfile. */
 static const char *
 default_cmd(const char *app)
 {
+	int bundle = file_exists(app, "Gemfile");
+
 	if (!file_exists(app, "config.ru"))
 		return NULL;
-	if (file_exists(app, "Gemfile"))
-		return "exec bundle exec puma --bind 'unix://{socket}' "
-		       "config.ru";
-	return "exec puma --bind 'unix://{socket}' config.ru";
+	if (cfg.upstream == UPSTREAM_FASTCGI)
+		return bundle ? "exec bundle exec rackup -s fastcgi -O "
+		                "'File={socket}' config.ru" :
+		                "exec rackup -s fastcgi -O 'File={socket}' "
+		                "config.ru";
+	return bundle ? "exec bundle exec puma --bind 'unix://{socket}' "
+	                "config.ru" :
+	                "exec puma --bind 'unix://{socket}' config.ru";
 }
 
 static int
@@ -121,7 +136,9 @@ prepare(struct core *c)
 	}
 	free(parent);
 	if (!cfg.log_prefix)
-		c->prefix = xstrdup(is_rails(cfg.app) ? "Rails: " : "Rack: ");
+		c->prefix = xstrdup(is_rails(cfg.app)     ? "Rails: " :
+		        file_exists(cfg.app, "config.ru") ? "Rack: " :
+		                                            "App: ");
 	return 0;
 }
 
@@ -173,10 +190,23 @@ core_start(struct core *c)
 	c->child.stop_grace_ms = cfg.stop_grace_ms;
 	c->child.restart_limit = cfg.restart_limit;
 	c->child.restart_window_ms = cfg.restart_window_ms;
+	/* a FastCGI app may die of a connection without a request */
+	c->child.probe_passive = cfg.upstream == UPSTREAM_FASTCGI;
 	c->pidfile = xmalloc(strlen(cfg.socket) + 5);
 	sprintf(c->pidfile, "%s.pid", cfg.socket);
 	c->child.pidfile = c->pidfile;
-	upstream_http_init(&c->http, &c->loop, cfg.socket);
+	upstream_init(&c->up, cfg.upstream, &c->loop, cfg.socket);
+	c->up.mux = &c->child.mux;
+	c->up.max_active = cfg.pool;
+	c->up.pool = cfg.pool;
+	if (cfg.upstream == UPSTREAM_FASTCGI) {
+		c->up.document_root = c->dir;
+		if (cfg.script_filename)
+			c->up.script_filename = cfg.script_filename;
+		else if (file_exists(c->dir, "index.php"))
+			c->up.script_filename = c->script =
+			    path_join(c->dir, "index.php");
+	}
 	c->fail_type = "Runtime.AppStartFailed";
 	if (child_spawn(&c->child) < 0 || child_wait_ready(&c->child) < 0) {
 		if (c->child.timed_out)
@@ -216,20 +246,39 @@ call_fail(struct core_call *k, int status, const char *why)
 	call_finish(k);
 }
 
+static void wait_for_app(struct core_call *k);
+
 static void
 upstream_done(void *arg, int result)
 {
 	struct core_call *k = arg;
+	struct child *ch = &k->core->child;
 
-	(void)result;
 	k->up = NULL;
+	if (result == UPSTREAM_REFUSED) {
+		/* nothing listens: the app may have just died, its SIGCHLD
+		 * not yet read; then wait for the restart, within the
+		 * budget */
+		child_reap(ch);
+		if ((ch->state == CHILD_STARTING ||
+		        ch->state == CHILD_BACKOFF) &&
+		    k->refusals++ < 3 && !ch->stop_sig) {
+			wait_for_app(k);
+			return;
+		}
+		call_fail(k, 502,
+		    ch->state == CHILD_FAILED ?
+		        "the app keeps dying" :
+		        "nothing accepts on the app's socket");
+		return;
+	}
 	call_finish(k);
 }
 
 static void
 forward(struct core_call *k)
 {
-	k->up = upstream_http_start(&k->core->http, k->req, k->rep,
+	k->up = upstream_start(&k->core->up, k->req, k->rep,
 	    k->req->deadline_ms, k->stream, upstream_done, k);
 }
 
@@ -282,13 +331,23 @@ child_changed(void *arg)
 	}
 }
 
+static void
+wait_for_app(struct core_call *k)
+{
+	struct core_call **pp;
+
+	for (pp = &k->core->waiting; *pp; pp = &(*pp)->next)
+		;
+	*pp = k;
+	k->timer =
+	    loop_timer(&k->core->loop, k->req->deadline_ms, wait_expired, k);
+}
+
 void
 core_call_start(struct core *c, struct core_call *k, struct request *req,
     struct reply *rep, struct upstream_stream *stream, core_done_fn *done,
     void *arg)
 {
-	struct core_call **pp;
-
 	memset(k, 0, sizeof(*k));
 	k->core = c;
 	k->req = req;
@@ -314,11 +373,7 @@ core_call_start(struct core *c, struct core_call *k, struct request *req,
 		if (c->child.stop_sig)
 			break;
 		/* a restart is under way: wait for it, within the budget */
-		for (pp = &c->waiting; *pp; pp = &(*pp)->next)
-			;
-		*pp = k;
-		k->timer =
-		    loop_timer(&c->loop, req->deadline_ms, wait_expired, k);
+		wait_for_app(k);
 		return;
 	case CHILD_FAILED:
 		call_fail(k, 502, "the app keeps dying");
@@ -334,7 +389,7 @@ core_call_cancel(struct core_call *k)
 {
 	unlink_waiting(k);
 	if (k->up)
-		upstream_http_cancel(k->up);
+		upstream_cancel(k->up);
 	k->up = NULL;
 }
 
@@ -342,7 +397,7 @@ void
 core_call_resume(struct core_call *k)
 {
 	if (k->up)
-		upstream_http_resume(k->up);
+		upstream_resume(k->up);
 }
 
 static void
@@ -445,7 +500,7 @@ core_stop(struct core *c)
 	child_stop(&c->child);
 	st = c->child.wstatus;
 	child_release(&c->child);
-	upstream_http_release(&c->http);
+	upstream_release(&c->up);
 	if (c->sigfd >= 0)
 		fd_close(&c->sigfd);
 	loop_release(&c->loop);
@@ -453,6 +508,7 @@ core_stop(struct core *c)
 	free(c->cmd);
 	free(c->prefix);
 	free(c->pidfile);
+	free(c->script);
 	/* the app died for good: pass its death on (STYLE E5) */
 	if (failed && WIFSIGNALED(st))
 		return 128 + WTERMSIG(st);

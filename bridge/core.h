@@ -12,20 +12,21 @@
 #include "loop.h"
 #include "reply.h"
 #include "request.h"
-#include "upstream_http.h"
+#include "upstream.h"
 
 struct core_call;
 
 struct core {
 	struct loop loop;
 	struct child child;
-	struct upstream_http http;
+	struct upstream up;
 	struct core_call *waiting; /* requests waiting for the app */
 	int sigfd;
 	char *dir;     /* where the app runs (the stage, or the app itself) */
 	char *cmd;     /* the start command, {socket} replaced */
 	char *prefix;  /* the detected log prefix, when not configured */
 	char *pidfile; /* <socket>.pid */
+	char *script;  /* FastCGI: the detected SCRIPT_FILENAME */
 	const char *fail_type; /* why core_start failed, as Lambda's
 	                          Runtime.<Reason> error type */
 	unsigned long served;
@@ -63,6 +64,7 @@ struct core_call {
 	struct upstream_call *up; /* in flight to the app, or NULL */
 	struct core_call *next;   /* in the core's waiting list */
 	unsigned timer;           /* while waiting for the app */
+	int refusals;             /* connections refused so far */
 	long long t0;
 };
 

@@ -52,6 +52,12 @@ emit(struct linemux *m, int i, const char *p, size_t n, int cut)
 }
 
 void
+linemux_line(struct linemux *m, int i, const char *p, size_t n, int cut)
+{
+	emit(m, i, p, n, cut);
+}
+
+void
 linemux_feed(struct linemux *m, int i, const char *p, size_t n)
 {
 	struct linemux_stream *s = &m->s[i];

@@ -53,6 +53,13 @@ void linemux_init(struct linemux *m, struct loop *l, int out_fd, int err_fd,
  */
 void linemux_feed(struct linemux *m, int i, const char *p, size_t n);
 
+/*
+ * One whole line of stream i from elsewhere (an app's FCGI_STDERR), with
+ * its prefix, outside the splitter: it never merges with a partial line
+ * of the pipes. cut: more of the line follows ("[+]").
+ */
+void linemux_line(struct linemux *m, int i, const char *p, size_t n, int cut);
+
 /* Read whatever the pipes hold right now, without waiting. */
 void linemux_pump(struct linemux *m);
 

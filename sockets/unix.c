@@ -4,6 +4,7 @@
  * caller's timeout.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -117,4 +118,31 @@ unix_listen(const char *path, int backlog, mode_t mode)
 		return -1;
 	}
 	return fd;
+}
+
+int
+unix_listening(const char *path)
+{
+	/* "Num RefCount Protocol Flags Type St Inode Path"; __SO_ACCEPTCON
+	 * (0x10000) in Flags marks a listening socket */
+	FILE *f = fopen("/proc/net/unix", "re");
+	char line[4096 + 128];
+	unsigned long flags;
+	size_t n = strlen(path), len;
+	int found = 0;
+
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f)) {
+		len = strcspn(line, "\n");
+		line[len] = '\0';
+		if (len < n + 1 || strcmp(line + len - n, path) != 0 ||
+		    line[len - n - 1] != ' ')
+			continue;
+		if (sscanf(line, "%*s %*s %*s %lx", &flags) == 1 &&
+		    (flags & 0x10000))
+			found = 1;
+	}
+	fclose(f);
+	return found;
 }

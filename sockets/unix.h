@@ -24,6 +24,14 @@ int unix_addr(struct sockaddr_un *sun, const char *path);
 int unix_connect(const char *path, int timeout_ms);
 
 /*
+ * Is a socket bound to path listening, as /proc/net/unix says? 1 or 0;
+ * -1 when /proc/net/unix cannot be read. Unlike a test connection, this
+ * is invisible to the server: some (Rack's pure-Ruby FastCGI handler)
+ * die when a connection closes without a request.
+ */
+int unix_listening(const char *path);
+
+/*
  * Make path free for a new socket: nothing there is fine; a socket file
  * of ours with nobody answering on it is removed (R72). Returns 0, or -1
  * with EADDRINUSE when a server answers there or the file is not a socket

@@ -244,7 +244,8 @@ test_defaults(void)
 	CHECK_STR(cfg.app, ".");
 	CHECK_STR(cfg.stage, "/tmp/bridge/app");
 	CHECK_STR(cfg.socket, "/tmp/bridge/app.sock");
-	CHECK_STR(cfg.upstream, "http");
+	CHECK_INT(cfg.upstream, UPSTREAM_HTTP);
+	CHECK_INT(cfg.pool, 16);
 	CHECK_STR(cfg.base_path, "");
 	CHECK(cfg.cmd == NULL);
 	CHECK(cfg.log_prefix == NULL);
