@@ -400,3 +400,79 @@ request_cgi_vars(const struct request *req, request_var_fn *fn, void *arg)
 	buf_release(&b);
 	cgi_headers(req, fn, arg);
 }
+
+/* An address for REMOTE_ADDR: trimmed (R: lamby's " 3.231.2.1"), the
+ * port of an XFF "ip:port" or "[v6]:port" removed, nothing odd kept. */
+void
+request_set_addr(struct request *req, const char *s, size_t n)
+{
+	const char *c;
+	size_t i;
+
+	while (n && (*s == ' ' || *s == '\t'))
+		s++, n--;
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n > 2 && s[0] == '[') {
+		c = memchr(s, ']', n);
+		if (c) {
+			n = (size_t)(c - s) - 1;
+			s++;
+		}
+	} else {
+		c = memchr(s, ':', n);
+		if (c && !memchr(c + 1, ':', n - (size_t)(c - s) - 1))
+			n = (size_t)(c - s);
+	}
+	for (i = 0; i < n; i++)
+		if (!(s[i] == '.' || s[i] == ':' || s[i] == '-' ||
+		        (s[i] >= '0' && s[i] <= '9') ||
+		        (s[i] >= 'a' && s[i] <= 'z') ||
+		        (s[i] >= 'A' && s[i] <= 'Z')))
+			return;
+	if (n > 0 && n < 64)
+		request_set(&req->remote_addr, s, n);
+}
+
+void
+request_set_port(struct request *req, const char *s, size_t n)
+{
+	unsigned v = 0;
+	size_t i;
+
+	for (i = 0; i < n && i < 6; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			break;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (i == n && n > 0 && v > 0 && v < 65536)
+		request_set(&req->server_port, s, n);
+	else
+		request_set(&req->server_port, req->https ? "443" : "80",
+		    req->https ? 3 : 2);
+}
+
+/* SERVER_NAME from Host without its port. */
+void
+request_set_server_name(struct request *req, const char *h, size_t n)
+{
+	const char *c;
+
+	if (n && h[0] == '[') {
+		c = memchr(h, ']', n);
+		n = c ? (size_t)(c - h) + 1 : n;
+	} else {
+		c = memchr(h, ':', n);
+		n = c ? (size_t)(c - h) : n;
+	}
+	request_set(&req->server_name, h, n);
+}
+
+/* "HTTP/1.1", "HTTP/1.0", "HTTP/2", "HTTP/2.0", "HTTP/3". */
+int
+request_is_http_version(const char *p, size_t n)
+{
+	return (n == 6 || n == 8) && memcmp(p, "HTTP/", 5) == 0 &&
+	    p[5] >= '0' && p[5] <= '9' &&
+	    (n == 6 || (p[6] == '.' && p[7] >= '0' && p[7] <= '9'));
+}
