@@ -41,6 +41,14 @@
  * Puma's 80 KiB field-value cap with room to spare. */
 #define BRIDGE_MAX_CONTEXT (32 * 1024)
 
+/*
+ * FastCGI PARAMS from a web server: a count and a total (HOSTILE R34; the
+ * header caps above come after them). nginx's fastcgi_params send about
+ * 20 variables plus one per header.
+ */
+#define BRIDGE_MAX_PARAMS       512
+#define BRIDGE_MAX_PARAMS_BYTES (256 * 1024)
+
 /* Room for every value of one header name joined (request_header), the
  * separators, and an address appended to X-Forwarded-For. */
 #define BRIDGE_MAX_JOINED                                                      \

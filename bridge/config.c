@@ -33,7 +33,8 @@ enum opt_kind {
 	O_INVOKE,
 	O_TIMEOUT_STATUS,
 	O_COMPRESS,
-	O_UPSTREAM
+	O_UPSTREAM,
+	O_OCTAL
 };
 
 struct opt {
@@ -92,6 +93,21 @@ static const struct opt opts[] = {
 	    "how long the app may take to accept on its socket (10s)" },
 	{ "timeout", "BRIDGE_TIMEOUT", O_DURATION, &cfg.timeout_ms, 10, 900000,
 	    "TIME", "per-request budget outside Lambda (30s)" },
+	{ "listen", "BRIDGE_LISTEN", O_STR, &cfg.listen, 0, 0, "PATH|HOST:PORT",
+	    "fcgi: where to accept FastCGI connections (default: the "
+	    "listening socket on fd 0, or systemd's)" },
+	{ "listen-mode", "BRIDGE_LISTEN_MODE", O_OCTAL, &cfg.listen_mode, 0,
+	    0777, "MODE", "fcgi: mode of the --listen Unix socket (0660)" },
+	{ "listen-group", "BRIDGE_LISTEN_GROUP", O_STR, &cfg.listen_group, 0, 0,
+	    "GROUP",
+	    "fcgi: group of the --listen Unix socket (the web "
+	    "server's, e.g. www-data)" },
+	{ "client-timeout", "BRIDGE_CLIENT_TIMEOUT", O_DURATION,
+	    &cfg.client_timeout_ms, 10, 3600000, "TIME",
+	    "fcgi: a client silent this long mid-request, or not reading the "
+	    "answer, is dropped (10s)" },
+	{ "max-conns", "BRIDGE_MAX_CONNS", O_UINT, &cfg.max_conns, 1, 65536,
+	    "N", "fcgi: client connections at once (1024)" },
 	{ "stop-grace", "BRIDGE_STOP_GRACE", O_DURATION, &cfg.stop_grace_ms, 0,
 	    60000, "TIME", "SIGTERM to SIGKILL delay when stopping (2s)" },
 	{ "restart-limit", "BRIDGE_RESTART_LIMIT", O_UINT, &cfg.restart_limit,
@@ -303,6 +319,16 @@ set_opt(const struct opt *o, const char *v, const char *from)
 			return 0;
 		}
 		break;
+	case O_OCTAL: {
+		char *end;
+		unsigned long m = strtoul(v, &end, 8);
+
+		if (*v && !*end && m <= (unsigned long)o->hi) {
+			*(unsigned *)o->dst = (unsigned)m;
+			return 0;
+		}
+		break;
+	}
 	case O_UPSTREAM:
 		if (strcmp(v, "http") == 0 || strcmp(v, "fastcgi") == 0) {
 			*(int *)o->dst = strcmp(v, "http") == 0 ?
@@ -352,6 +378,9 @@ defaults(void)
 	cfg.socket = "/tmp/bridge/app.sock";
 	cfg.upstream = UPSTREAM_HTTP;
 	cfg.pool = 16;
+	cfg.listen_mode = 0660;
+	cfg.client_timeout_ms = 10000;
+	cfg.max_conns = 1024;
 	cfg.log_level = LOG_INFO;
 	cfg.ready_timeout_ms = BRIDGE_READY_TIMEOUT_MS;
 	cfg.timeout_ms = BRIDGE_TIMEOUT_MS;
@@ -521,6 +550,12 @@ check(const char *argv0)
 		    cfg.events_path);
 		return -1;
 	}
+	if (cfg.mode != MODE_REPLAY && cfg.mode != MODE_PREWARM &&
+	    cfg.nfiles > 0) {
+		fprintf(stderr, "bridge: unexpected argument: %s\n",
+		    cfg.files[0]);
+		return -1;
+	}
 	if (cfg.mode == MODE_REPLAY && cfg.nfiles == 0) {
 		fprintf(stderr, "bridge: replay needs at least one FILE\n");
 		return -1;
@@ -582,7 +617,9 @@ config_usage(void)
 	       "  lambda          the Lambda custom runtime (also when run as "
 	       "bootstrap,\n"
 	       "                  or with no mode when AWS_LAMBDA_RUNTIME_API "
-	       "is set)\n\n"
+	       "is set)\n"
+	       "  fcgi            a FastCGI responder for nginx or Apache "
+	       "(--listen)\n\n"
 	       "options (each also an environment variable; the option "
 	       "wins):\n");
 	for (i = 0; i < NOPTS; i++) {

@@ -40,6 +40,11 @@ struct config {
 	int log_request_id;
 	int ready_timeout_ms;
 	int timeout_ms;
+	const char *listen;       /* fcgi: PATH or HOST:PORT; NULL: fd 0 */
+	unsigned listen_mode;     /* fcgi: mode of a listening Unix socket */
+	const char *listen_group; /* fcgi: its group, or NULL */
+	int client_timeout_ms;    /* fcgi: a silent client is dropped */
+	unsigned max_conns;       /* fcgi: connections at once */
 	int stop_grace_ms;
 	int restart_limit;
 	int restart_window_ms;

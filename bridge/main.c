@@ -43,6 +43,7 @@ main(int argc, char **argv)
 	case MODE_LAMBDA:
 		return mode_lambda();
 	case MODE_FCGI:
+		return mode_fcgi();
 	case MODE_CGI:
 	case MODE_PREWARM:
 	case MODE_NONE:

@@ -6,5 +6,6 @@
 
 int mode_replay(void);
 int mode_lambda(void);
+int mode_fcgi(void);
 
 #endif
