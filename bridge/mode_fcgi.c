@@ -82,6 +82,8 @@ struct fsrv {
 	int listening; /* lfd is in the loop */
 	unsigned nconns;
 	struct fconn *conns;
+	struct fconn *dead; /* closed, to be freed by bury */
+	unsigned bury_timer;
 	int stopping;
 };
 
@@ -110,6 +112,8 @@ flush(struct fconn *c)
 {
 	ssize_t r;
 
+	if (c->fd < 0)
+		return;
 	while (c->out.len) {
 		r = fd_write(c->fd, c->out.p, c->out.len);
 		if (r < 0) {
@@ -182,6 +186,8 @@ stream_body(void *arg, const char *p, size_t n)
 {
 	struct fconn *c = arg;
 
+	if (c->fd < 0)
+		return -1; /* the client is gone */
 	put_stdout(c, p, n);
 	if (c->out.len > FCONN_OUT_HIGH)
 		want_write(c);
@@ -212,6 +218,7 @@ answered(struct fconn *c)
 	end_request(c, c->id, FCGI_REQUEST_COMPLETE);
 	request_release(&c->req);
 	reply_release(&c->rep);
+	buf_release(&c->params);
 	c->state = c->keep ? F_IDLE : F_DONE;
 	c->id = 0;
 	flush(c);
@@ -337,11 +344,13 @@ begin_request(struct fconn *c, const struct fcgi_record *r)
 	c->id = r->id;
 	c->keep = keep;
 	c->cl = c->got = c->excess = 0;
+	memset(&c->us, 0, sizeof(c->us)); /* nothing of this one sent yet */
 	request_init(&c->req, cfg.max_body);
 	/* an id for the log from the start; REQUEST_ID may replace it */
 	core_request_id(id);
 	request_set(&c->req.request_id, id, strlen(id));
 	reply_init(&c->rep, BRIDGE_MAX_APP_BODY);
+	buf_release(&c->params);
 	buf_init(&c->params, BRIDGE_MAX_PARAMS_BYTES);
 	c->state = F_PARAMS;
 }
@@ -496,31 +505,52 @@ conn_timer(void *arg)
 	    conn_timer, c);
 }
 
+/* Free the connections closed since the last round (never inside their
+ * own handlers or the app's callbacks, which may still hold them). */
+static void
+bury(void *arg)
+{
+	struct fsrv *s = arg;
+	struct fconn *c;
+
+	s->bury_timer = 0;
+	while ((c = s->dead) != NULL) {
+		s->dead = c->next;
+		fcgi_reader_release(&c->rd);
+		buf_release(&c->params);
+		buf_release(&c->out);
+		request_release(&c->req);
+		reply_release(&c->rep);
+		free(c);
+	}
+}
+
 static void
 conn_close(struct fconn *c)
 {
 	struct fsrv *s = c->srv;
 
+	if (c->fd < 0)
+		return;
 	if (c->in_core) {
 		core_call_cancel(&c->call);
 		c->in_core = 0;
 	}
 	if (c->timer)
 		loop_timer_cancel(&s->core.loop, c->timer);
+	c->timer = 0;
 	loop_del(&s->core.loop, c->fd);
 	fd_close(&c->fd);
-	fcgi_reader_release(&c->rd);
-	buf_release(&c->params);
-	buf_release(&c->out);
-	request_release(&c->req);
-	reply_release(&c->rep);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
 		s->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	free(c);
+	c->next = s->dead;
+	s->dead = c;
+	if (!s->bury_timer)
+		s->bury_timer = loop_timer(&s->core.loop, 0, bury, s);
 	s->nconns--;
 	if (!s->listening && !s->stopping && s->lfd >= 0) {
 		s->listening = 1;
@@ -693,6 +723,7 @@ mode_fcgi(void)
 		loop_once(&s.core.loop, until);
 	while (s.conns)
 		conn_close(s.conns);
+	bury(&s);
 	log_msg(LOG_INFO, "shutdown", "signal=%d served=%lu",
 	    s.core.child.stop_sig, s.core.served);
 	code = core_stop(&s.core);
