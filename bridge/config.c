@@ -65,8 +65,8 @@ static const struct opt opts[] = {
 	    "(default: Puma for a config.ru)" },
 	{ "upstream", "BRIDGE_UPSTREAM", O_UPSTREAM, &cfg.upstream, 0, 0,
 	    "KIND",
-	    "how to talk to the app: http (HTTP/1.1 over the socket) or "
-	    "fastcgi" },
+	    "how to talk to the app: http (HTTP/1.1 over the socket), "
+	    "fastcgi, or cgi (--cmd run for each request)" },
 	{ "pool", "BRIDGE_POOL", O_UINT, &cfg.pool, 1, 256, "N",
 	    "connections to the app in use at once, at most (16)" },
 	{ "script-filename", "BRIDGE_SCRIPT_FILENAME", O_STR,
@@ -330,10 +330,12 @@ set_opt(const struct opt *o, const char *v, const char *from)
 		break;
 	}
 	case O_UPSTREAM:
-		if (strcmp(v, "http") == 0 || strcmp(v, "fastcgi") == 0) {
+		if (strcmp(v, "http") == 0 || strcmp(v, "fastcgi") == 0 ||
+		    strcmp(v, "cgi") == 0) {
 			*(int *)o->dst = strcmp(v, "http") == 0 ?
 			    UPSTREAM_HTTP :
-			    UPSTREAM_FASTCGI;
+			    strcmp(v, "fastcgi") == 0 ? UPSTREAM_FASTCGI :
+			                                UPSTREAM_CGI;
 			return 0;
 		}
 		break;

@@ -119,6 +119,11 @@ prepare(struct core *c)
 	const char *cmd = cfg.cmd ? cfg.cmd : default_cmd(cfg.app);
 	char *parent, *slash;
 
+	if (cfg.upstream == UPSTREAM_CGI && !cfg.cmd) {
+		log_fatal("--upstream cgi needs --cmd: the CGI program to run "
+		          "for each request");
+		return -1;
+	}
 	if (!cmd) {
 		log_fatal("no --cmd given and no config.ru in %s to start "
 		          "Puma for",
@@ -196,6 +201,20 @@ core_start(struct core *c)
 	sprintf(c->pidfile, "%s.pid", cfg.socket);
 	c->child.pidfile = c->pidfile;
 	upstream_init(&c->up, cfg.upstream, &c->loop, cfg.socket);
+	if (cfg.upstream == UPSTREAM_CGI) {
+		/* no app to supervise: a program per request, its stderr
+		 * lines prefixed like an app's */
+		linemux_init(&c->child.mux, &c->loop, -1, -1,
+		    c->child.prefix_out, c->child.prefix_err);
+		c->up.mux = &c->child.mux;
+		c->up.cgi_cmd = cfg.cmd;
+		c->up.cgi_dir = c->dir;
+		c->up.document_root = c->dir;
+		c->up.script_filename = cfg.script_filename;
+		c->up.max_active = cfg.pool;
+		c->fail_type = NULL;
+		return 0;
+	}
 	c->up.mux = &c->child.mux;
 	c->up.max_active = cfg.pool;
 	c->up.pool = cfg.pool;
@@ -362,6 +381,10 @@ core_call_start(struct core *c, struct core_call *k, struct request *req,
 		    req->why);
 		reply_error(rep, req->status, req->why);
 		call_finish(k);
+		return;
+	}
+	if (cfg.upstream == UPSTREAM_CGI) {
+		forward(k); /* a program per request: nothing to wait for */
 		return;
 	}
 	switch (c->child.state) {

@@ -5,9 +5,12 @@
  * sockets/http1 for HTTP, sockets/fcgi plus sockets/cgi for FastCGI.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "../sockets/alloc.h"
@@ -18,6 +21,7 @@
 #include "../sockets/unix.h"
 #include "bridge.h"
 #include "log.h"
+#include "sig.h"
 #include "upstream.h"
 #include "upstream_fcgi.h"
 #include "upstream_http.h"
@@ -71,9 +75,11 @@ struct upstream_call {
 	const char *why;
 	long long deadline;
 	unsigned timer;
-	int busy;    /* inside a handler: settling waits for its end */
-	int refused; /* nothing listens on the socket (the app died?) */
-	int retried; /* this is the one retry on a new connection */
+	int wfd, efd; /* CGI: the program's stdin and stderr */
+	pid_t pid;    /* CGI: the program (its process group) */
+	int busy;     /* inside a handler: settling waits for its end */
+	int refused;  /* nothing listens on the socket (the app died?) */
+	int retried;  /* this is the one retry on a new connection */
 };
 
 static int
@@ -186,6 +192,7 @@ finish(struct upstream_call *x, int status, const char *kind, const char *why)
 }
 
 static void start_waiting(struct upstream *u);
+static void cgi_end(struct upstream_call *x);
 static void release_parser(struct upstream_call *x);
 
 /*
@@ -209,6 +216,8 @@ settle(struct upstream_call *x)
 		else
 			fd_close(&x->fd);
 	}
+	if (u->kind == UPSTREAM_CGI)
+		cgi_end(x);
 	release_parser(x);
 	buf_release(&x->out);
 	if (x->refused && x->done) {
@@ -288,9 +297,10 @@ http_parsed(struct upstream_call *x, enum parse_result pr, size_t used,
 	complete(x, x->resp.keep_alive && used == n);
 }
 
-/* FCGI_STDERR: whole lines to the log, with the app's stderr prefix. */
+/* FCGI_STDERR or a CGI program's stderr: whole lines to the log, with the
+ * app's stderr prefix. */
 static void
-fcgi_stderr(struct upstream_call *x, const char *p, size_t n, int end)
+stderr_lines(struct upstream_call *x, const char *p, size_t n, int end)
 {
 	struct buf *b = &x->errline;
 	const char *nl;
@@ -340,10 +350,10 @@ fcgi_record(struct upstream_call *x, const struct fcgi_record *r, int last)
 			deliver_head(x);
 		return;
 	case FCGI_STDERR:
-		fcgi_stderr(x, r->content, r->len, r->len == 0);
+		stderr_lines(x, r->content, r->len, r->len == 0);
 		return;
 	case FCGI_END_REQUEST:
-		fcgi_stderr(x, "", 0, 1);
+		stderr_lines(x, "", 0, 1);
 		if (r->len >= 5 && r->content[4] != FCGI_REQUEST_COMPLETE) {
 			finish(x, r->content[4] == FCGI_OVERLOADED ? 503 : 502,
 			    "upstream_refused",
@@ -389,6 +399,14 @@ peer_closed(struct upstream_call *x)
 		http_parsed(x, http1_feed_eof(&x->resp), 0, 0);
 		return;
 	}
+	if (x->u->kind == UPSTREAM_CGI) {
+		/* the program closed its stdout: the answer is whole */
+		if (cgi_feed_eof(&x->cgi) == PARSE_BAD)
+			finish(x, 502, "upstream_framing", x->cgi.why);
+		else
+			complete(x, 0);
+		return;
+	}
 	finish(x, 502, "upstream_framing",
 	    "the app closed the connection before FCGI_END_REQUEST");
 }
@@ -412,8 +430,12 @@ do_read(struct upstream_call *x)
 			 * unspecified */
 			pr = http1_feed(&x->resp, chunk, (size_t)r, &used);
 			http_parsed(x, pr, used, (size_t)r);
-		} else {
+		} else if (x->u->kind == UPSTREAM_FASTCGI) {
 			fcgi_parsed(x, chunk, (size_t)r);
+		} else if (cgi_feed(&x->cgi, chunk, (size_t)r) == PARSE_BAD) {
+			finish(x, 502, "upstream_framing", x->cgi.why);
+		} else if (x->stream && cgi_head_done(&x->cgi)) {
+			deliver_head(x);
 		}
 		return;
 	case IO_EOF:
@@ -490,11 +512,188 @@ on_timeout(void *arg)
 }
 
 /* Connect (or reuse) and start sending; on failure x is finished. */
+/* --- the CGI upstream: a program per request ------------------------------ */
+
+struct envb {
+	char **v;
+	size_t n, cap;
+};
+
+static void
+env_add(void *arg, const char *name, const char *value, size_t n)
+{
+	struct envb *e = arg;
+	size_t nl = strlen(name);
+	char *s;
+
+	if (e->n + 2 > e->cap) {
+		e->cap = e->cap ? 2 * e->cap : 64;
+		e->v = xrealloc(e->v, e->cap * sizeof(char *));
+	}
+	s = xmalloc(nl + n + 2);
+	memcpy(s, name, nl);
+	s[nl] = '=';
+	memcpy(s + nl + 1, value, n);
+	s[nl + 1 + n] = '\0';
+	e->v[e->n++] = s;
+	e->v[e->n] = NULL;
+}
+
+static void
+env_free(struct envb *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->v[i]);
+	free(e->v);
+}
+
+/* The program's stderr: whole lines to the log. */
+static void
+on_cgi_err(void *arg, int fd, int revents)
+{
+	struct upstream_call *x = arg;
+	char chunk[16384];
+	ssize_t r;
+
+	(void)revents;
+	r = fd_read(fd, chunk, sizeof(chunk));
+	if (io_classify(r) == IO_AGAIN)
+		return;
+	if (r <= 0) {
+		stderr_lines(x, "", 0, 1);
+		loop_del(x->u->loop, x->efd);
+		fd_close(&x->efd);
+		return;
+	}
+	stderr_lines(x, chunk, (size_t)r, 0);
+}
+
+/* The body to the program's stdin, then its end. */
+static void
+on_cgi_write(void *arg, int fd, int revents)
+{
+	struct upstream_call *x = arg;
+	ssize_t r = 0;
+
+	(void)revents;
+	if (x->sent < x->out.len)
+		r = fd_write(fd, x->out.p + x->sent, x->out.len - x->sent);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return;
+	if (r > 0)
+		x->sent += (size_t)r;
+	/* all written, or the program will not read more (EPIPE) */
+	if (r < 0 || x->sent == x->out.len) {
+		x->sent = x->out.len;
+		loop_del(x->u->loop, x->wfd);
+		fd_close(&x->wfd);
+		if (x->state == X_SEND)
+			x->state = X_RECV;
+	}
+}
+
+/* In the child: never returns. */
+static void
+cgi_exec(const struct upstream *u, char *const envp[], int in, int out, int err)
+{
+	static char sh[] = "sh", c[] = "-c";
+	char *argv[] = { sh, c, (char *)u->cgi_cmd, NULL };
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	setsid(); /* its own group: a timeout kills all it started */
+	dup2(in, 0);
+	dup2(out, 1);
+	dup2(err, 2);
+	sig_child_reset();
+	if (chdir(u->cgi_dir) == 0)
+		execve("/bin/sh", argv, envp);
+	_exit(127);
+}
+
+static void
+cgi_start(struct upstream_call *x)
+{
+	struct upstream *u = x->u;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	struct envb e = { NULL, 0, 0 };
+	const char *path = getenv("PATH");
+
+	request_cgi_vars(x->req, env_add, &e);
+	env_add(&e, "PATH", path ? path : "/usr/local/bin:/usr/bin:/bin",
+	    strlen(path ? path : "/usr/local/bin:/usr/bin:/bin"));
+	if (u->document_root)
+		env_add(&e, "DOCUMENT_ROOT", u->document_root,
+		    strlen(u->document_root));
+	if (u->script_filename)
+		env_add(&e, "SCRIPT_FILENAME", u->script_filename,
+		    strlen(u->script_filename));
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+	    pipe2(err, O_CLOEXEC) < 0 || (x->pid = fork()) < 0) {
+		finish(x, 503, "cgi_spawn", strerror(errno));
+		x->pid = -1;
+	} else if (x->pid == 0) {
+		cgi_exec(u, e.v, in[0], out[1], err[1]);
+	} else {
+		x->wfd = in[1];
+		x->fd = out[0];
+		x->efd = err[0];
+		in[1] = out[0] = err[0] = -1;
+		fd_nonblock(x->wfd, 1);
+		fd_nonblock(x->fd, 1);
+		fd_nonblock(x->efd, 1);
+		u->active++;
+		x->state = X_SEND;
+		x->sent = 0;
+		begin_parser(x);
+		loop_add(u->loop, x->fd, POLLIN, on_io, x);
+		loop_add(u->loop, x->efd, POLLIN, on_cgi_err, x);
+		loop_add(u->loop, x->wfd, POLLOUT, on_cgi_write, x);
+	}
+	fd_close(&in[0]);
+	fd_close(&in[1]);
+	fd_close(&out[0]);
+	fd_close(&out[1]);
+	fd_close(&err[0]);
+	fd_close(&err[1]);
+	env_free(&e);
+}
+
+/* The exchange is over: what the program still says on stderr is read,
+ * and a program that did not finish (an error, the deadline, the caller
+ * gone) is killed with its group. */
+static void
+cgi_end(struct upstream_call *x)
+{
+	char chunk[16384];
+	ssize_t r;
+
+	if (x->wfd >= 0) {
+		loop_del(x->u->loop, x->wfd);
+		fd_close(&x->wfd);
+	}
+	if (x->efd >= 0) {
+		while ((r = fd_read(x->efd, chunk, sizeof(chunk))) > 0)
+			stderr_lines(x, chunk, (size_t)r, 0);
+		stderr_lines(x, "", 0, 1);
+		loop_del(x->u->loop, x->efd);
+		fd_close(&x->efd);
+	}
+	if (x->pid > 0 && x->status != 0)
+		kill(-x->pid, SIGKILL);
+	x->pid = -1;
+}
+
 static void
 connect_app(struct upstream_call *x)
 {
 	struct upstream *u = x->u;
 
+	if (u->kind == UPSTREAM_CGI) {
+		cgi_start(x);
+		return;
+	}
 	x->fd = pool_get(u);
 	x->reused = x->fd >= 0;
 	if (x->fd < 0) {
@@ -561,6 +760,22 @@ start_waiting(struct upstream *u)
 	}
 }
 
+static int
+encode(struct upstream *u, const struct request *req, struct buf *out)
+{
+	switch (u->kind) {
+	case UPSTREAM_HTTP:
+		return upstream_http_encode(req, out);
+	case UPSTREAM_FASTCGI:
+		return upstream_fcgi_encode(req, u->script_filename,
+		    u->document_root, out);
+	case UPSTREAM_CGI:
+		/* the program's stdin: the body */
+		return buf_add(out, req->body.p, req->body.len);
+	}
+	return -1;
+}
+
 struct upstream_call *
 upstream_start(struct upstream *u, const struct request *req, struct reply *rep,
     long long deadline, struct upstream_stream *stream, upstream_done_fn *done,
@@ -574,16 +789,14 @@ upstream_start(struct upstream *u, const struct request *req, struct reply *rep,
 	x->stream = stream;
 	x->done = done;
 	x->arg = arg;
-	x->fd = -1;
+	x->fd = x->wfd = x->efd = -1;
+	x->pid = -1;
 	x->deadline = deadline;
 	x->state = X_WAIT;
 	buf_init(&x->out,
 	    req->body.len + BRIDGE_MAX_PATH + BRIDGE_MAX_QUERY +
 	        3 * BRIDGE_MAX_HEADER_BYTES + 4096);
-	if ((u->kind == UPSTREAM_HTTP ?
-	            upstream_http_encode(req, &x->out) :
-	            upstream_fcgi_encode(req, u->script_filename,
-	                u->document_root, &x->out)) < 0) {
+	if (encode(u, req, &x->out) < 0) {
 		log_msg(LOG_ERROR, "upstream_encode", "req=%s: %s",
 		    req->request_id, strerror(errno));
 		finish(x, 502, "upstream_encode", "unrepresentable request");

@@ -54,8 +54,10 @@ struct upstream {
 	struct loop *loop;
 	/* FastCGI: SCRIPT_FILENAME and DOCUMENT_ROOT (php-fpm), or NULL */
 	const char *script_filename, *document_root;
-	/* FastCGI: where FCGI_STDERR lines go (stream 1), or NULL */
+	/* FastCGI and CGI: where the app's stderr lines go (stream 1) */
 	struct linemux *mux;
+	/* CGI: the program (for /bin/sh -c) and where it runs */
+	const char *cgi_cmd, *cgi_dir;
 	int idle[UPSTREAM_POOL_MAX]; /* kept-alive connections */
 	size_t nidle;
 	size_t pool;       /* idle connections kept, at most */

@@ -180,6 +180,16 @@ get -D "$S/h10" -o /dev/null "$U/cookies"
 same "$(grep -ci '^set-cookie:' "$S/h10")" 2 "php-fpm: two Set-Cookie"
 stop_bridge
 
+# --- the CGI upstream: a shell CGI program per request ------------------
+start_bridge --app "$TOP/tests/apps/cgi" --stage "$S/cstage" --socket "$S/cgi.sock" \
+	--upstream cgi --cmd ./app.cgi
+get -o "$S/r11" -H 'X-Custom: c' --data-binary @"$S/body.bin" "$U/cgi/x?y=2"
+same "$(grep -e '^path=' -e '^query=' -e '^custom=' -e '^length=' "$S/r11" | tr '\n' ' ')" \
+	"path=/cgi/x query=y=2 length=1048576 custom=c " "nginx -> bridge -> a shell CGI program: path, query, body length, header"
+check "... the body, byte for byte" grep -qx "body=$(sha256sum <"$S/body.bin" | cut -d' ' -f1)" "$S/r11"
+same "$(get -o /dev/null -w '%{http_code}' "$U/missing")" 404 "... its Status"
+stop_bridge
+
 # --- the listening socket handed over ------------------------------------
 # handover FD SOCKET ARGS...: a socket bound like spawn-fcgi (FD 0) or
 # systemd (FD 3, LISTEN_FDS/LISTEN_PID) does it, then exec the bridge
