@@ -108,6 +108,9 @@ static const struct opt opts[] = {
 	    "answer, is dropped (10s)" },
 	{ "max-conns", "BRIDGE_MAX_CONNS", O_UINT, &cfg.max_conns, 1, 65536,
 	    "N", "fcgi: client connections at once (1024)" },
+	{ "idle-exit", "BRIDGE_IDLE_EXIT", O_DURATION, &cfg.idle_exit_ms, 1000,
+	    86400000, "TIME",
+	    "cgi: the app stops after this long without a request (10m)" },
 	{ "stop-grace", "BRIDGE_STOP_GRACE", O_DURATION, &cfg.stop_grace_ms, 0,
 	    60000, "TIME", "SIGTERM to SIGKILL delay when stopping (2s)" },
 	{ "restart-limit", "BRIDGE_RESTART_LIMIT", O_UINT, &cfg.restart_limit,
@@ -383,6 +386,7 @@ defaults(void)
 	cfg.listen_mode = 0660;
 	cfg.client_timeout_ms = 10000;
 	cfg.max_conns = 1024;
+	cfg.idle_exit_ms = 600000;
 	cfg.log_level = LOG_INFO;
 	cfg.ready_timeout_ms = BRIDGE_READY_TIMEOUT_MS;
 	cfg.timeout_ms = BRIDGE_TIMEOUT_MS;
@@ -621,7 +625,9 @@ config_usage(void)
 	       "                  or with no mode when AWS_LAMBDA_RUNTIME_API "
 	       "is set)\n"
 	       "  fcgi            a FastCGI responder for nginx or Apache "
-	       "(--listen)\n\n"
+	       "(--listen)\n"
+	       "  cgi             one request as a CGI program; the app is "
+	       "started once, on demand\n\n"
 	       "options (each also an environment variable; the option "
 	       "wins):\n");
 	for (i = 0; i < NOPTS; i++) {

@@ -45,6 +45,7 @@ struct config {
 	const char *listen_group; /* fcgi: its group, or NULL */
 	int client_timeout_ms;    /* fcgi: a silent client is dropped */
 	unsigned max_conns;       /* fcgi: connections at once */
+	int idle_exit_ms;         /* cgi: the keeper stops when idle */
 	int stop_grace_ms;
 	int restart_limit;
 	int restart_window_ms;

@@ -45,6 +45,7 @@ main(int argc, char **argv)
 	case MODE_FCGI:
 		return mode_fcgi();
 	case MODE_CGI:
+		return mode_cgi();
 	case MODE_PREWARM:
 	case MODE_NONE:
 		break;
