@@ -335,7 +335,7 @@ stderr_lines(struct upstream_call *x, const char *p, size_t n, int end)
 /* One record from a FastCGI app (request id 1: the bridge never
  * multiplexes). */
 static void
-fcgi_record(struct upstream_call *x, const struct fcgi_record *r, int last)
+fcgi_record(struct upstream_call *x, const struct fcgi_record *r)
 {
 	enum parse_result pr;
 
@@ -363,10 +363,11 @@ fcgi_record(struct upstream_call *x, const struct fcgi_record *r, int last)
 			return;
 		}
 		pr = cgi_feed_eof(&x->cgi);
+		/* no FCGI_KEEP_CONN: the app closes the connection */
 		if (pr == PARSE_BAD)
 			finish(x, 502, "upstream_framing", x->cgi.why);
 		else
-			complete(x, last);
+			complete(x, 0);
 		return;
 	default:
 		return;
@@ -386,7 +387,7 @@ fcgi_parsed(struct upstream_call *x, const char *p, size_t n)
 		if (pr == PARSE_BAD)
 			finish(x, 502, "upstream_framing", x->rd.why);
 		else if (pr == PARSE_DONE)
-			fcgi_record(x, &r, off == n);
+			fcgi_record(x, &r);
 	}
 }
 

@@ -42,7 +42,7 @@ upstream_fcgi_encode(const struct request *req, const char *script_filename,
 	if (document_root)
 		add_var(&p, "DOCUMENT_ROOT", document_root,
 		    strlen(document_root));
-	if (!p.failed && fcgi_put_begin(out, 1, FCGI_RESPONDER, 1) == 0 &&
+	if (!p.failed && fcgi_put_begin(out, 1, FCGI_RESPONDER, 0) == 0 &&
 	    fcgi_put_stream(out, FCGI_PARAMS, 1, p.b.p, p.b.len) == 0 &&
 	    fcgi_put_end_stream(out, FCGI_PARAMS, 1) == 0 &&
 	    fcgi_put_stream(out, FCGI_STDIN, 1, req->body.p, req->body.len) ==

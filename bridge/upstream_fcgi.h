@@ -1,8 +1,10 @@
 /*
  * upstream_fcgi - the FastCGI side of the upstream (upstream.c runs the
  * exchange): struct request to FastCGI records (BEGIN_REQUEST as a
- * responder keeping the connection, PARAMS with the CGI variables,
- * STDIN with the body), and the CGI answer to struct reply. Pure.
+ * responder, PARAMS with the CGI variables, STDIN with the body), and the
+ * CGI answer to struct reply. Pure. The connection is not kept (no
+ * FCGI_KEEP_CONN), as nginx does by default: an idle kept connection
+ * would pin one of php-fpm's children, which serve one connection each.
  */
 #ifndef BRIDGE_UPSTREAM_FCGI_H
 #define BRIDGE_UPSTREAM_FCGI_H

@@ -2,6 +2,11 @@
 // The PHP echo app: answers with what it received, as JSON; a few
 // routes test the reply side (as the Rack echo app does).
 $path = $_SERVER['PATH_INFO'] ?? '/';
+if (preg_match('#^/status/(\d{3})$#', $path, $m)) {
+	// the benchmark's route: no work, no log line
+	http_response_code((int)$m[1]);
+	exit;
+}
 $body = file_get_contents('php://input');
 error_log("php: {$_SERVER['REQUEST_METHOD']} $path " . strlen($body) . "B");
 if ($path === '/cookies') {
@@ -9,10 +14,6 @@ if ($path === '/cookies') {
 	header('Set-Cookie: a=1; Path=/', false);
 	header('Set-Cookie: b=2', false);
 	echo 'cookies';
-	exit;
-}
-if (preg_match('#^/status/(\d{3})$#', $path, $m)) {
-	http_response_code((int)$m[1]);
 	exit;
 }
 if ($path === '/binary') {
