@@ -66,7 +66,7 @@ get() { curl -s --unix-socket "$S/nginx.sock" "$@"; }
 U=http://example.com
 
 # --- Puma and the echo app --------------------------------------------------
-start_bridge --app "$ECHO" --stage "$S/stage" --socket "$S/app.sock"
+start_bridge --app "$ECHO" --stage "$S/stage" --socket "$S/app.sock" --max-body 2m
 check "bridge fcgi listens" grep -q 'kind=fcgi_listen on' "$S/bridge.log"
 get -o "$S/r1" -H 'X-Custom: v' -H 'Cookie: a=1; b=2' "$U/hello/w%20x?q=1&r=%2F"
 jf() { ruby -rjson -e 'b = JSON.parse(File.read(ARGV[0])); puts eval(ARGV[1])' "$@"; }
@@ -98,6 +98,9 @@ for i in $(seq 1 250); do hs="$hs -H X-H$i:v"; done
 # shellcheck disable=SC2086
 same "$(get -o /dev/null -w '%{http_code}' $hs "$U/toomany")" 431 "250 headers: 431 from the bridge"
 same "$(grep -c 'echo: GET /toomany' "$S/bridge.log")" 0 "... the app never saw it"
+head -c 3145728 /dev/zero >"$S/3m.bin"
+same "$(get -o /dev/null -w '%{http_code}' --data-binary @"$S/3m.bin" "$U/toobig")" 413 "a body over --max-body (2m): 413 from the bridge"
+same "$(grep -c 'echo: POST /toobig' "$S/bridge.log")" 0 "... the app never saw it"
 
 # the app killed during a request: that one 502, restarted, the next 200
 get -o /dev/null -w '%{http_code}' "$U/sleep?ms=3000" >"$S/killed.code" &
