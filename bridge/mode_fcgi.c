@@ -178,7 +178,9 @@ stream_head(void *arg, struct reply *rep)
 	if (cfg.prewarm_headers)
 		prewarm_headers(&c->srv->stats, rep);
 	put_head(c, rep);
-	flush(c);
+	/* written with what follows, in one go: on the next round, or
+	 * when the answer ends */
+	want_write(c);
 }
 
 static int
@@ -189,10 +191,7 @@ stream_body(void *arg, const char *p, size_t n)
 	if (c->fd < 0)
 		return -1; /* the client is gone */
 	put_stdout(c, p, n);
-	if (c->out.len > FCONN_OUT_HIGH)
-		want_write(c);
-	else
-		flush(c);
+	want_write(c);
 	return 0;
 }
 
