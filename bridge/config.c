@@ -98,6 +98,8 @@ static const struct opt opts[] = {
 	    "listening socket on fd 0, or systemd's)" },
 	{ "listen-mode", "BRIDGE_LISTEN_MODE", O_OCTAL, &cfg.listen_mode, 0,
 	    0777, "MODE", "fcgi: mode of the --listen Unix socket (0660)" },
+	{ "listen-owner", "BRIDGE_LISTEN_OWNER", O_STR, &cfg.listen_owner, 0, 0,
+	    "USER", "fcgi: owner of the --listen Unix socket" },
 	{ "listen-group", "BRIDGE_LISTEN_GROUP", O_STR, &cfg.listen_group, 0, 0,
 	    "GROUP",
 	    "fcgi: group of the --listen Unix socket (the web "

@@ -42,6 +42,7 @@ struct config {
 	int timeout_ms;
 	const char *listen;       /* fcgi: PATH or HOST:PORT; NULL: fd 0 */
 	unsigned listen_mode;     /* fcgi: mode of a listening Unix socket */
+	const char *listen_owner; /* fcgi: its owner, or NULL */
 	const char *listen_group; /* fcgi: its group, or NULL */
 	int client_timeout_ms;    /* fcgi: a silent client is dropped */
 	unsigned max_conns;       /* fcgi: connections at once */

@@ -19,6 +19,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -621,6 +622,33 @@ is_listening(int fd)
 	return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &n) == 0 && on;
 }
 
+/* --listen-owner and --listen-group for the socket file. 0, or -1 after
+ * the fatal line. */
+static int
+give_socket(const char *path)
+{
+	struct passwd *pw = NULL;
+	struct group *g = NULL;
+
+	if (cfg.listen_owner && !(pw = getpwnam(cfg.listen_owner))) {
+		log_fatal("no such user: %s", cfg.listen_owner);
+		return -1;
+	}
+	if (cfg.listen_group && !(g = getgrnam(cfg.listen_group))) {
+		log_fatal("no such group: %s", cfg.listen_group);
+		return -1;
+	}
+	if ((pw || g) &&
+	    chown(path, pw ? pw->pw_uid : (uid_t)-1,
+	        g ? g->gr_gid : (gid_t)-1) < 0) {
+		log_fatal("unable to give %s to %s:%s: %s", path,
+		    cfg.listen_owner ? cfg.listen_owner : "",
+		    cfg.listen_group ? cfg.listen_group : "", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * --listen, else systemd's socket (LISTEN_FDS, fd 3), else fd 0 as a web
  * server or spawn-fcgi hands it over. systemd's variables never reach
@@ -630,7 +658,6 @@ static int
 open_listener(void)
 {
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	struct group *g;
 	int fd;
 
 	unsetenv("LISTEN_PID");
@@ -650,15 +677,9 @@ open_listener(void)
 			    strerror(errno));
 			return -1;
 		}
-		if (cfg.listen_group) {
-			g = getgrnam(cfg.listen_group);
-			if (!g || chown(cfg.listen, (uid_t)-1, g->gr_gid) < 0) {
-				log_fatal("unable to give %s to group %s: %s",
-				    cfg.listen, cfg.listen_group,
-				    g ? strerror(errno) : "no such group");
-				fd_close(&fd);
-				return -1;
-			}
+		if (give_socket(cfg.listen) < 0) {
+			fd_close(&fd);
+			return -1;
 		}
 		return fd;
 	}

@@ -228,6 +228,12 @@ handover 3 "$S/fcgi.sock" "$BRIDGE" fcgi --app "$ECHO" --stage "$S/stage" --sock
 same "$(get -o /dev/null -w '%{http_code}' "$U/systemd")" 200 "systemd socket activation (LISTEN_FDS, fd 3)"
 check "... LISTEN_FDS kept from the app" sh -c "! grep -q LISTEN_FDS /proc/\$(cut -d' ' -f1 '$S/app.sock.pid')/environ"
 stop_bridge
+if [ "$(id -u)" = 0 ]; then
+	start_bridge --app "$ECHO" --stage "$S/stage" --socket "$S/app.sock" \
+		--listen-owner nobody --listen-group nogroup --listen-mode 0640
+	same "$(stat -c '%U:%G %a' "$S/fcgi.sock")" "nobody:nogroup 640" "--listen-owner, --listen-group, --listen-mode"
+	stop_bridge
+fi
 "$BRIDGE" fcgi --app "$ECHO" --stage "$S/stage" --socket "$S/app.sock" </dev/null >/dev/null 2>"$S/nolisten"
 same "$? $(cat "$S/nolisten")" \
 	"111 bridge: fatal: fcgi needs --listen PATH or HOST:PORT, or a listening socket on fd 0 (spawn-fcgi, a web server) or from systemd" \
