@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #include "../sockets/alloc.h"
-#include "../sockets/cgi.h"
 #include "../sockets/io.h"
 #include "../sockets/unix.h"
 #include "bridge.h"
@@ -255,22 +254,10 @@ out:
 static void
 write_head(const struct reply *rep)
 {
-	struct http1_hdr h[BRIDGE_MAX_HEADERS + 8];
 	struct buf head = BUF_INIT;
-	size_t i, n = 0;
 
-	for (i = 0; i < rep->nhdr && n < sizeof(h) / sizeof(h[0]); i++) {
-		h[n].name = rep->hdr[i].name;
-		h[n].name_len = rep->hdr[i].name_len;
-		h[n].value = rep->hdr[i].value;
-		h[n].value_len = rep->hdr[i].value_len;
-		n++;
-	}
 	buf_init(&head, BRIDGE_MAX_APP_HEAD + 4096);
-	if (cgi_write_head(&head, rep->status, h, n) < 0) {
-		buf_reset(&head);
-		cgi_write_head(&head, 502, NULL, 0);
-	}
+	reply_cgi_head(rep, &head);
 	fd_write_all(1, head.p, head.len, -1);
 	buf_release(&head);
 }

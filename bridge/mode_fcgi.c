@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #include "../sockets/alloc.h"
-#include "../sockets/cgi.h"
 #include "../sockets/fcgi.h"
 #include "../sockets/inet.h"
 #include "../sockets/io.h"
@@ -148,23 +147,10 @@ end_request(struct fconn *c, unsigned id, int protocol_status)
 static void
 put_head(struct fconn *c, const struct reply *rep)
 {
-	struct http1_hdr h[BRIDGE_MAX_HEADERS + 8];
 	struct buf head = BUF_INIT;
-	size_t i, n = 0;
 
-	for (i = 0; i < rep->nhdr && n < sizeof(h) / sizeof(h[0]); i++) {
-		h[n].name = rep->hdr[i].name;
-		h[n].name_len = rep->hdr[i].name_len;
-		h[n].value = rep->hdr[i].value;
-		h[n].value_len = rep->hdr[i].value_len;
-		n++;
-	}
 	buf_init(&head, BRIDGE_MAX_APP_HEAD + 4096);
-	if (cgi_write_head(&head, rep->status, h, n) < 0) {
-		/* a field the client side cannot carry: a clean 502 */
-		buf_reset(&head);
-		cgi_write_head(&head, 502, NULL, 0);
-	}
+	reply_cgi_head(rep, &head);
 	put_stdout(c, head.p, head.len);
 	buf_release(&head);
 }

@@ -134,15 +134,10 @@ timer_cb(CURLM *m, long timeout_ms, void *userp)
 	return 0;
 }
 
-/* Run the current transfer in the loop until it is over or stopped. */
-static long
-perform(struct rapi *a)
+/* Run the loop until the transfer under way is over or stopped. */
+static void
+run_transfer(struct rapi *a)
 {
-	a->done = 0;
-	a->status = 0;
-	a->error[0] = '\0';
-	a->busy = 1;
-	curl_multi_add_handle(a->multi, a->easy);
 	while (!a->done) {
 		if (a->stop && *a->stop) {
 			snprintf(a->error, sizeof(a->error), "stopped");
@@ -154,6 +149,18 @@ perform(struct rapi *a)
 	}
 	curl_multi_remove_handle(a->multi, a->easy);
 	a->busy = 0;
+}
+
+/* Run the current transfer in the loop until it is over or stopped. */
+static long
+perform(struct rapi *a)
+{
+	a->done = 0;
+	a->status = 0;
+	a->error[0] = '\0';
+	a->busy = 1;
+	curl_multi_add_handle(a->multi, a->easy);
+	run_transfer(a);
 	if (a->done && a->result == CURLE_OK) {
 		curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &a->status);
 		return a->status;
@@ -499,19 +506,9 @@ rapi_stream_end(struct rapi *a, const char *error_type,
 long
 rapi_stream_wait(struct rapi *a)
 {
-	while (!a->done) {
-		if (a->stop && *a->stop) {
-			snprintf(a->error, sizeof(a->error), "stopped");
-			a->result = CURLE_ABORTED_BY_CALLBACK;
-			break;
-		}
-		if (loop_once(a->loop, -1) < 0)
-			break;
-	}
-	curl_multi_remove_handle(a->multi, a->easy);
+	run_transfer(a);
 	curl_slist_free_all(a->stream_headers);
 	a->stream_headers = NULL;
-	a->busy = 0;
 	buf_release(&a->stream->pending);
 	a->stream = NULL;
 	if (a->done && a->result == CURLE_OK)

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "../sockets/alloc.h"
+#include "../sockets/cgi.h"
 #include "../sockets/http1.h"
 #include "b64.h"
 #include "bridge.h"
@@ -654,4 +655,25 @@ reply_invocation_error(const char *type, const char *msg, struct buf *out)
 	buf_reset(out);
 	buf_add(out, s, len);
 	json_object_put(root);
+}
+
+int
+reply_cgi_head(const struct reply *rep, struct buf *out)
+{
+	struct http1_hdr h[BRIDGE_MAX_HEADERS + 8];
+	size_t i, n = 0;
+
+	for (i = 0; i < rep->nhdr && n < sizeof(h) / sizeof(h[0]); i++) {
+		h[n].name = rep->hdr[i].name;
+		h[n].name_len = rep->hdr[i].name_len;
+		h[n].value = rep->hdr[i].value;
+		h[n].value_len = rep->hdr[i].value_len;
+		n++;
+	}
+	if (cgi_write_head(out, rep->status, h, n) == 0)
+		return 0;
+	/* a field the client side cannot carry: a clean 502 instead */
+	buf_reset(out);
+	cgi_write_head(out, 502, NULL, 0);
+	return -1;
 }

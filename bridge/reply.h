@@ -77,6 +77,14 @@ int reply_prelude(const struct reply *rep, struct buf *out);
  */
 void reply_generic_error(int status, const char *why, struct buf *out);
 
+/*
+ * The head of rep as a CGI response ("Status:", the fields, the blank
+ * line) appended to out, for the FastCGI and CGI front ends. Returns 0;
+ * -1 when a field could not be carried and a bare 502 head was written
+ * instead.
+ */
+int reply_cgi_head(const struct reply *rep, struct buf *out);
+
 /* An invocation-error object {"errorType","errorMessage"}. */
 void reply_invocation_error(const char *type, const char *msg, struct buf *out);
 

@@ -58,15 +58,5 @@ upstream_fcgi_encode(const struct request *req, const char *script_filename,
 void
 upstream_fcgi_take(const struct cgi_response *r, struct reply *rep)
 {
-	size_t i;
-
-	rep->status = r->status;
-	for (i = 0; i < r->nfields; i++) {
-		const struct http1_field *f = &r->field[i];
-
-		if (upstream_http_is_hop(r->head.p + f->name, f->name_len))
-			continue;
-		reply_add_header(rep, r->head.p + f->name, f->name_len,
-		    r->head.p + f->value, f->value_len);
-	}
+	upstream_take_fields(r->status, r->head.p, r->field, r->nfields, rep);
 }

@@ -169,23 +169,22 @@ upstream_http_encode(const struct request *req, struct buf *out)
 }
 
 void
-upstream_http_take(const struct http1_response *r, struct reply *rep)
+upstream_take_fields(int status, const char *head, const struct http1_field *f,
+    size_t n, struct reply *rep)
 {
 	size_t i;
 
-	rep->status = r->status;
-	for (i = 0; i < r->nfields; i++) {
-		const struct http1_field *f = &r->field[i];
-
-		if (upstream_http_is_hop(r->head.p + f->name, f->name_len))
+	rep->status = status;
+	for (i = 0; i < n; i++) {
+		if (in_list(hop, head + f[i].name, f[i].name_len))
 			continue;
-		reply_add_header(rep, r->head.p + f->name, f->name_len,
-		    r->head.p + f->value, f->value_len);
+		reply_add_header(rep, head + f[i].name, f[i].name_len,
+		    head + f[i].value, f[i].value_len);
 	}
 }
 
-int
-upstream_http_is_hop(const char *name, size_t n)
+void
+upstream_http_take(const struct http1_response *r, struct reply *rep)
 {
-	return in_list(hop, name, n);
+	upstream_take_fields(r->status, r->head.p, r->field, r->nfields, rep);
 }

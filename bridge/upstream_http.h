@@ -28,7 +28,10 @@ int upstream_http_encode(const struct request *req, struct buf *out);
 struct http1_response;
 void upstream_http_take(const struct http1_response *r, struct reply *rep);
 
-/* Does a field of this name describe one hop only (RFC 9110 7.6.1)? */
-int upstream_http_is_hop(const char *name, size_t n);
+/* An answer's status and fields (offsets into head) into rep, but the
+ * hop-by-hop ones, in order: HTTP and CGI answers alike. */
+struct http1_field;
+void upstream_take_fields(int status, const char *head,
+    const struct http1_field *f, size_t n, struct reply *rep);
 
 #endif

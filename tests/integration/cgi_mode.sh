@@ -66,40 +66,22 @@ cat >"$S/bridge.cgi" <<W
 exec env BRIDGE_APP='$BRIDGE_APP' BRIDGE_STAGE='$S/stage' BRIDGE_SOCKET='$S/app.sock' BRIDGE_IDLE_EXIT=3s '$BRIDGE' cgi
 W
 chmod +x "$S/bridge.cgi"
-mkdir -p "$S/nt"
-cp /etc/nginx/fastcgi_params "$S/"
-user=""
-[ "$(id -u)" = 0 ] && user="user root root;"
-cat >"$S/nginx.conf" <<N
-$user
-daemon off;
-worker_processes 1;
-error_log $S/nginx.err;
-pid $S/nginx.pid;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $S/nt/body;
-	fastcgi_temp_path $S/nt/fastcgi;
-	proxy_temp_path $S/nt/proxy;
-	uwsgi_temp_path $S/nt/uwsgi;
-	scgi_temp_path $S/nt/scgi;
-	server {
-		listen unix:$S/nginx.sock;
-		location / {
-			include fastcgi_params;
-			fastcgi_param SCRIPT_FILENAME $S/bridge.cgi;
-			fastcgi_pass unix:$S/fcgiwrap.sock;
-		}
+cat >"$S/site.conf" <<N
+server {
+	listen unix:$S/nginx.sock;
+	location / {
+		include fastcgi_params;
+		fastcgi_param SCRIPT_FILENAME $S/bridge.cgi;
+		fastcgi_pass unix:$S/fcgiwrap.sock;
 	}
 }
 N
 fcgiwrap -s "unix:$S/fcgiwrap.sock" 2>"$S/fcgiwrap.err" &
 FW=$!
-nginx -p "$S" -c "$S/nginx.conf" -e "$S/nginx.err" &
-NG=$!
 i=0
-while { [ ! -S "$S/nginx.sock" ] || [ ! -S "$S/fcgiwrap.sock" ]; } && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+while [ ! -S "$S/fcgiwrap.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+nginx_start "$S" "$S/site.conf" "$S/nginx.sock"
+NG=$NGINX_PID
 head -c 300000 /dev/urandom >"$S/body.bin"
 curl -s --unix-socket "$S/nginx.sock" --data-binary @"$S/body.bin" \
 	-H 'X-Via: fcgiwrap' "http://cgi.example/via?w=1" >"$S/o3"

@@ -10,8 +10,7 @@
 ECHO=$TOP/tests/apps/echo
 CLIENT=$BUILD_DIR/tests/fcgi_client
 S=$SCRATCH
-mkdir -p "$S/nt" "$S/public"
-cp /etc/nginx/fastcgi_params "$S/"
+mkdir -p "$S/public"
 echo 'static file' >"$S/public/robots.txt"
 
 # the shipped site config, pointed at this test's sockets and files
@@ -19,29 +18,8 @@ sed -e "s|unix:/run/bridge/fcgi.sock|unix:$S/fcgi.sock|" \
 	-e "s|listen 80;|listen unix:$S/nginx.sock;|" \
 	-e "s|root /srv/app/public;|root $S/public;|" \
 	"$TOP/packaging/nginx/bridge.conf" >"$S/site.conf"
-user=""
-[ "$(id -u)" = 0 ] && user="user root root;"
-cat >"$S/nginx.conf" <<EOF
-$user
-daemon off;
-worker_processes 1;
-error_log $S/nginx.err;
-pid $S/nginx.pid;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $S/nt/body;
-	fastcgi_temp_path $S/nt/fastcgi;
-	proxy_temp_path $S/nt/proxy;
-	uwsgi_temp_path $S/nt/uwsgi;
-	scgi_temp_path $S/nt/scgi;
-	include $S/site.conf;
-}
-EOF
-nginx -p "$S" -c "$S/nginx.conf" -e "$S/nginx.err" &
-NGINX=$!
-wait_for() { i=0; while [ ! -S "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done; }
-wait_for "$S/nginx.sock"
+nginx_start "$S" "$S/site.conf" "$S/nginx.sock"
+NGINX=$NGINX_PID
 
 # start_bridge ARGS...: bridge fcgi on $S/fcgi.sock until it listens
 start_bridge() {

@@ -54,6 +54,40 @@ jget() {
 	' "$@"
 }
 
+# nginx_start DIR SITE SOCKET: nginx in the foreground, its files in DIR,
+# the server blocks of the file SITE, until SOCKET (what it listens on)
+# appears; sets NGINX_PID. Debian's fastcgi_params is copied to DIR.
+nginx_start() {
+	mkdir -p "$1/nt"
+	cp /etc/nginx/fastcgi_params "$1/"
+	nu=""
+	[ "$(id -u)" = 0 ] && nu="user root root;"
+	cat >"$1/nginx.conf" <<NGINX
+$nu
+daemon off;
+worker_processes 1;
+error_log $1/nginx.err;
+pid $1/nginx.pid;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $1/nt/body;
+	fastcgi_temp_path $1/nt/fastcgi;
+	proxy_temp_path $1/nt/proxy;
+	uwsgi_temp_path $1/nt/uwsgi;
+	scgi_temp_path $1/nt/scgi;
+	include $2;
+}
+NGINX
+	nginx -p "$1" -c "$1/nginx.conf" -e "$1/nginx.err" &
+	NGINX_PID=$!
+	ni=0
+	while [ ! -S "$3" ] && [ $ni -lt 200 ]; do
+		sleep 0.05
+		ni=$((ni + 1))
+	done
+}
+
 finish() {
 	echo "$T_PASSED passed, $T_FAILED failed"
 	[ "$T_FAILED" -eq 0 ]
