@@ -139,21 +139,7 @@ cgi_feed(struct cgi_response *r, const char *p, size_t n)
 			return bad(r, "response body too large");
 		return PARSE_MORE;
 	}
-	/* the end of the header section: LF (CR) LF */
-	for (i = 0; i < n; i++) {
-		char c = p[i];
-
-		if (c == '\n')
-			r->eol = r->eol ? 3 : 1;
-		else if (c == '\r' && r->eol == 1)
-			r->eol = 2;
-		else if (c == '\r' && r->eol == 0)
-			; /* the CR of a CRLF: checked when parsed */
-		else
-			r->eol = 0;
-		if (r->eol == 3)
-			break;
-	}
+	i = parse_head_end(&r->eol, p, n);
 	if (i == n) {
 		if (buf_add(&r->head, p, n) < 0)
 			return bad(r, "response head too large");

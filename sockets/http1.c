@@ -330,21 +330,9 @@ parse_head(struct http1_response *r)
 static enum parse_result
 feed_head(struct http1_response *r, const char *p, size_t n, size_t *used)
 {
-	size_t i;
+	size_t i = parse_head_end(&r->eol, p, n);
 	enum parse_result pr;
 
-	for (i = 0; i < n; i++) {
-		char c = p[i];
-
-		if (c == '\n')
-			r->eol = r->eol == 0 ? 1 : 3;
-		else if (c == '\r' && r->eol == 1)
-			r->eol = 2;
-		else
-			r->eol = 0;
-		if (r->eol == 3)
-			break;
-	}
 	if (i == n) {
 		if (buf_add(&r->head, p, n) < 0)
 			return bad(r, "response head too large");
