@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -41,9 +42,11 @@
 #include "prewarm.h"
 
 /* An answer waiting for the client above this stops reading the app. */
-#define FCONN_OUT_HIGH (256 * 1024)
+#define FCONN_OUT_HIGH  (256 * 1024)
 /* Idle kept-alive connections are closed after this long. */
-#define FCONN_IDLE_MS  60000
+#define FCONN_IDLE_MS   60000
+/* Out of descriptors: how long the listening socket rests. */
+#define ACCEPT_PAUSE_MS 100
 
 enum fstate {
 	F_IDLE,   /* between requests */
@@ -70,6 +73,7 @@ struct fconn {
 	struct upstream_stream us;
 	unsigned long long cl, got, excess;
 	int in_core;
+	int lost; /* out went past its cap: the client reads nothing */
 	struct buf out;
 	long long last_io;
 	unsigned timer;
@@ -84,6 +88,7 @@ struct fsrv {
 	struct fconn *conns;
 	struct fconn *dead; /* closed, to be freed by bury */
 	unsigned bury_timer;
+	unsigned accept_timer; /* accepting again after EMFILE */
 	int stopping;
 };
 
@@ -103,7 +108,7 @@ static void
 put_stdout(struct fconn *c, const char *p, size_t n)
 {
 	if (n && fcgi_put_stream(&c->out, FCGI_STDOUT, c->id, p, n) < 0)
-		c->keep = 0; /* over the cap: the connection is lost */
+		c->lost = 1;
 }
 
 /* Write what can be written now; resume the app when room returns. */
@@ -140,7 +145,22 @@ flush(struct fconn *c)
 static void
 end_request(struct fconn *c, unsigned id, int protocol_status)
 {
-	fcgi_put_end_request(&c->out, id, 0, protocol_status);
+	if (fcgi_put_end_request(&c->out, id, 0, protocol_status) < 0)
+		c->lost = 1;
+}
+
+/* Past the output cap nothing more can be said: the client, which reads
+ * nothing, loses the connection. 1 when it did. */
+static int
+lost(struct fconn *c)
+{
+	if (!c->lost)
+		return 0;
+	log_msg(LOG_WARN, "client_timeout",
+	    "req=%s the client reads nothing: %zu bytes waiting; closed",
+	    c->state == F_SERVE ? c->req.request_id : "-", c->out.len);
+	conn_close(c);
+	return 1;
 }
 
 /* The answer's head as a CGI response on STDOUT. */
@@ -175,9 +195,11 @@ stream_body(void *arg, const char *p, size_t n)
 {
 	struct fconn *c = arg;
 
-	if (c->fd < 0)
+	if (c->fd < 0 || c->lost)
 		return -1; /* the client is gone */
 	put_stdout(c, p, n);
+	if (c->lost)
+		return -1;
 	want_write(c);
 	return 0;
 }
@@ -200,13 +222,17 @@ answered(struct fconn *c)
 		if (strcmp(c->req.method, "HEAD") != 0)
 			put_stdout(c, c->rep.body.p, c->rep.body.len);
 	}
-	fcgi_put_end_stream(&c->out, FCGI_STDOUT, c->id);
+	if (fcgi_put_end_stream(&c->out, FCGI_STDOUT, c->id) < 0)
+		c->lost = 1;
 	end_request(c, c->id, FCGI_REQUEST_COMPLETE);
 	request_release(&c->req);
 	reply_release(&c->rep);
 	buf_release(&c->params);
-	c->state = c->keep ? F_IDLE : F_DONE;
+	/* stopping: the connection ends with this request */
+	c->state = c->keep && !c->srv->stopping ? F_IDLE : F_DONE;
 	c->id = 0;
+	if (lost(c))
+		return;
 	flush(c);
 }
 
@@ -320,6 +346,11 @@ begin_request(struct fconn *c, const struct fcgi_record *r)
 		end_request(c, r->id, FCGI_CANT_MPX_CONN);
 		return;
 	}
+	if (c->srv->stopping) {
+		end_request(c, r->id, FCGI_OVERLOADED);
+		c->state = F_DONE;
+		return;
+	}
 	if (role != FCGI_RESPONDER) {
 		end_request(c, r->id, FCGI_UNKNOWN_ROLE);
 		c->keep = keep;
@@ -361,9 +392,11 @@ get_values(struct fconn *c, const struct fcgi_record *r)
 		else if (nl == 15 && memcmp(name, "FCGI_MPXS_CONNS", 15) == 0)
 			fcgi_put_pair(&pairs, name, nl, "0", 1);
 	}
-	fcgi_put_stream(&c->out, FCGI_GET_VALUES_RESULT, 0, pairs.p, pairs.len);
-	if (!pairs.len)
-		fcgi_put_end_stream(&c->out, FCGI_GET_VALUES_RESULT, 0);
+	if (fcgi_put_stream(&c->out, FCGI_GET_VALUES_RESULT, 0, pairs.p,
+	        pairs.len) < 0 ||
+	    (!pairs.len &&
+	        fcgi_put_end_stream(&c->out, FCGI_GET_VALUES_RESULT, 0) < 0))
+		c->lost = 1;
 	buf_release(&pairs);
 }
 
@@ -373,8 +406,8 @@ record(struct fconn *c, const struct fcgi_record *r)
 	if (r->id == FCGI_NULL_REQUEST_ID) {
 		if (r->type == FCGI_GET_VALUES)
 			get_values(c, r);
-		else
-			fcgi_put_unknown_type(&c->out, r->type);
+		else if (fcgi_put_unknown_type(&c->out, r->type) < 0)
+			c->lost = 1;
 		return;
 	}
 	if (r->type == FCGI_BEGIN_REQUEST) {
@@ -408,7 +441,7 @@ record(struct fconn *c, const struct fcgi_record *r)
 		buf_release(&c->params);
 		end_request(c, c->id, FCGI_REQUEST_COMPLETE);
 		c->id = 0;
-		c->state = c->keep ? F_IDLE : F_DONE;
+		c->state = c->keep && !c->srv->stopping ? F_IDLE : F_DONE;
 		return;
 	default:
 		return;
@@ -454,7 +487,7 @@ read_input(struct fconn *c)
 		}
 		if (pr == PARSE_DONE)
 			record(c, &r);
-		if (c->fd < 0)
+		if (c->fd < 0 || lost(c))
 			return;
 	}
 	flush(c);
@@ -560,6 +593,34 @@ on_conn(void *arg, int fd, int revents)
 }
 
 static void
+accept_again(void *arg)
+{
+	struct fsrv *s = arg;
+
+	s->accept_timer = 0;
+	if (!s->listening && !s->stopping && s->lfd >= 0 &&
+	    s->nconns < cfg.max_conns) {
+		s->listening = 1;
+		loop_events(&s->core.loop, s->lfd, POLLIN);
+	}
+}
+
+/* Out of descriptors or memory: the pending connection stays in the
+ * backlog (poll would report it again at once, a busy loop), so the
+ * listening socket rests until a connection goes or ACCEPT_PAUSE_MS. */
+static void
+accept_pause(struct fsrv *s)
+{
+	log_msg(LOG_ERROR, "accept", "%s: not accepting for %d ms",
+	    strerror(errno), ACCEPT_PAUSE_MS);
+	s->listening = 0;
+	loop_events(&s->core.loop, s->lfd, 0);
+	if (!s->accept_timer)
+		s->accept_timer = loop_timer(&s->core.loop,
+		    clock_ms() + ACCEPT_PAUSE_MS, accept_again, s);
+}
+
+static void
 on_accept(void *arg, int fd, int revents)
 {
 	struct fsrv *s = arg;
@@ -570,7 +631,10 @@ on_accept(void *arg, int fd, int revents)
 	while (s->nconns < cfg.max_conns) {
 		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				accept_pause(s);
+			else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
 				log_msg(LOG_ERROR, "accept", "%s",
 				    strerror(errno));
@@ -686,6 +750,22 @@ open_listener(void)
 	return -1;
 }
 
+/* Each connection holds a descriptor, and one to the app while served:
+ * the soft limit raised toward that, as far as the hard one allows. */
+static void
+raise_nofile(void)
+{
+	struct rlimit r;
+	rlim_t want = 2 * (rlim_t)cfg.max_conns + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) < 0 || r.rlim_cur >= want)
+		return;
+	r.rlim_cur = r.rlim_max != RLIM_INFINITY && r.rlim_max < want ?
+	    r.rlim_max :
+	    want;
+	setrlimit(RLIMIT_NOFILE, &r);
+}
+
 int
 mode_fcgi(void)
 {
@@ -698,6 +778,7 @@ mode_fcgi(void)
 	s.lfd = -1;
 	log_set_policy(LOG_DROP, &s.core.loop);
 	prewarm_init(&s.stats);
+	raise_nofile();
 	s.lfd = open_listener();
 	if (s.lfd < 0)
 		return EXIT_SYSTEM;
@@ -715,6 +796,8 @@ mode_fcgi(void)
 		loop_once(&s.core.loop, -1);
 	/* stop: no new connections; requests in flight get stop_grace */
 	s.stopping = 1;
+	if (s.accept_timer)
+		loop_timer_cancel(&s.core.loop, s.accept_timer);
 	loop_del(&s.core.loop, s.lfd);
 	fd_close(&s.lfd);
 	if (cfg.listen && !inet_is_hostport(cfg.listen))

@@ -80,6 +80,7 @@ struct upstream_call {
 	int busy;     /* inside a handler: settling waits for its end */
 	int refused;  /* nothing listens on the socket (the app died?) */
 	int retried;  /* this is the one retry on a new connection */
+	int gone;     /* cancelled: the caller went away */
 };
 
 static int
@@ -460,7 +461,9 @@ do_write(struct upstream_call *x)
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
 	if (r < 0) {
-		if (retry(x) == 0)
+		/* a reused connection the app closed: again on a new one,
+		 * unless the app already began an answer */
+		if (x->received == 0 && retry(x) == 0)
 			return;
 		/* the app may have answered before reading it all */
 		x->sent = x->out.len;
@@ -681,7 +684,7 @@ cgi_end(struct upstream_call *x)
 		loop_del(x->u->loop, x->efd);
 		fd_close(&x->efd);
 	}
-	if (x->pid > 0 && x->status != 0)
+	if (x->pid > 0 && (x->status != 0 || x->gone))
 		kill(-x->pid, SIGKILL);
 	x->pid = -1;
 }
@@ -831,7 +834,8 @@ upstream_cancel(struct upstream_call *x)
 	if (*pp)
 		*pp = x->next;
 	x->done = NULL; /* the caller is gone */
-	x->keep = 0;    /* the answer may be half read */
+	x->gone = 1;
+	x->keep = 0; /* the answer may be half read */
 	finish(x, 499, "client_aborted", "the client went away");
 	x->status = 0; /* no error to log or render for nobody */
 	settle(x);

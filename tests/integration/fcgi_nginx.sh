@@ -21,30 +21,11 @@ sed -e "s|unix:/run/bridge/fcgi.sock|unix:$S/fcgi.sock|" \
 nginx_start "$S" "$S/site.conf" "$S/nginx.sock"
 NGINX=$NGINX_PID
 
-# start_bridge ARGS...: bridge fcgi on $S/fcgi.sock until it listens
-start_bridge() {
-	rm -f "$S/fcgi.sock"
-	"$BRIDGE" fcgi --listen "$S/fcgi.sock" "$@" >"$S/bridge.log" 2>&1 &
-	BPID=$!
-	i=0
-	while ! grep -q 'kind=fcgi_listen' "$S/bridge.log" && kill -0 $BPID 2>/dev/null && [ $i -lt 400 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-}
-nb=0
-stop_bridge() {
-	kill -TERM $BPID 2>/dev/null
-	wait $BPID
-	BCODE=$?
-	nb=$((nb + 1))
-	cp "$S/bridge.log" "$S/bridge.$nb.log" # kept for a failure's reader
-}
 get() { curl -s --unix-socket "$S/nginx.sock" "$@"; }
 U=http://example.com
 
 # --- Puma and the echo app --------------------------------------------------
-start_bridge --app "$ECHO" --stage "$S/stage" --socket "$S/app.sock" --max-body 2m
+fcgi_start --app "$ECHO" --stage "$S/stage" --socket "$S/app.sock" --max-body 2m
 check "bridge fcgi listens" grep -q 'kind=fcgi_listen on' "$S/bridge.log"
 get -o "$S/r1" -H 'X-Custom: v' -H 'Cookie: a=1; b=2' "$U/hello/w%20x?q=1&r=%2F"
 jf() { ruby -rjson -e 'b = JSON.parse(File.read(ARGV[0])); puts eval(ARGV[1])' "$@"; }
@@ -128,13 +109,13 @@ t0=$(date +%s%N)
 "$CLIENT" "$S/fcgi.sock" abort '/sleep?ms=3000' >"$S/c6"
 t=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "FCGI_ABORT_REQUEST ends the request at once ($t ms)" sh -c "grep -q 'END id=1' '$S/c6' && [ $t -lt 2000 ]"
-stop_bridge
+fcgi_stop
 same "$BCODE" 0 "SIGTERM: exit 0"
 same "$(ps -eo args | grep -F "$S/app.sock" | grep -vc grep)" 0 "SIGTERM: no app process left"
 check "SIGTERM: the listening socket removed" test ! -e "$S/fcgi.sock"
 
 # --- the Rails app ----------------------------------------------------------
-start_bridge --app "$TOP/tests/apps/rails" --stage "$S/rstage" --socket "$S/rails.sock"
+fcgi_start --app "$TOP/tests/apps/rails" --stage "$S/rstage" --socket "$S/rails.sock"
 same "$(get "$U/")" "Rails on bridge" "Rails through nginx: the root route"
 get -o "$S/r6" -H 'Content-Type: application/json' --data-binary '{"order":42}' "$U/echo"
 same "$(cat "$S/r6")" '{"order":42}' "Rails: a JSON body, as sent"
@@ -142,16 +123,16 @@ get -o "$S/r7" -H 'X-Forwarded-Proto: https' "$U/hello/world"
 same "$(jf "$S/r7" 'b["hello"] + " " + b["url"]')" "world http://example.com/hello/world" "Rails: routing, and the URL it computes (a client's X-Forwarded-Proto does not count)"
 same "$(get -o /dev/null -w '%{http_code}' "$U/boom")" 500 "Rails: an exception is a 500"
 check "Rails' request log with its prefix" grep -q '^Rails: Started GET "/hello/world"' "$S/bridge.log"
-stop_bridge
+fcgi_stop
 
 # --- Rack's FastCGI handler, php-fpm ------------------------------------
-start_bridge --app "$ECHO" --stage "$S/fstage" --socket "$S/rack.sock" --upstream fastcgi
+fcgi_start --app "$ECHO" --stage "$S/fstage" --socket "$S/rack.sock" --upstream fastcgi
 get -o "$S/r8" --data-binary @"$S/body.bin" "$U/rackfcgi?z=9"
 same "$(jf "$S/r8" 'b["path_info"] + " " + b["query_string"] + " " + b["body_sha256"]')" \
 	"/rackfcgi z=9 $(sha256sum <"$S/body.bin" | cut -d' ' -f1)" "nginx -> bridge -> Rack's FastCGI handler: path, query, 1 MiB body"
-stop_bridge
+fcgi_stop
 FPM=$(command -v php-fpm8.2 || ls /usr/sbin/php-fpm* | head -n 1)
-start_bridge --app "$TOP/tests/apps/php" --stage "$S/pstage" --socket "$S/php.sock" \
+fcgi_start --app "$TOP/tests/apps/php" --stage "$S/pstage" --socket "$S/php.sock" \
 	--upstream fastcgi --cmd "exec $FPM -n -F -R -y php-fpm.conf"
 get -o "$S/r9" --data-binary @"$S/body.bin" -H 'X-Custom: p' \
 	-H 'Content-Type: application/octet-stream' "$U/php/x?y=1"
@@ -159,17 +140,17 @@ same "$(jf "$S/r9" 'b["path_info"] + " " + b["query_string"] + " " + b["headers"
 	"/php/x y=1 p $(sha256sum <"$S/body.bin" | cut -d' ' -f1)" "nginx -> bridge -> php-fpm: path, query, header, 1 MiB body"
 get -D "$S/h10" -o /dev/null "$U/cookies"
 same "$(grep -ci '^set-cookie:' "$S/h10")" 2 "php-fpm: two Set-Cookie"
-stop_bridge
+fcgi_stop
 
 # --- the CGI upstream: a shell CGI program per request ------------------
-start_bridge --app "$TOP/tests/apps/cgi" --stage "$S/cstage" --socket "$S/cgi.sock" \
+fcgi_start --app "$TOP/tests/apps/cgi" --stage "$S/cstage" --socket "$S/cgi.sock" \
 	--upstream cgi --cmd ./app.cgi
 get -o "$S/r11" -H 'X-Custom: c' --data-binary @"$S/body.bin" "$U/cgi/x?y=2"
 same "$(grep -e '^path=' -e '^query=' -e '^custom=' -e '^length=' "$S/r11" | tr '\n' ' ')" \
 	"path=/cgi/x query=y=2 length=1048576 custom=c " "nginx -> bridge -> a shell CGI program: path, query, body length, header"
 check "... the body, byte for byte" grep -qx "body=$(sha256sum <"$S/body.bin" | cut -d' ' -f1)" "$S/r11"
 same "$(get -o /dev/null -w '%{http_code}' "$U/missing")" 404 "... its Status"
-stop_bridge
+fcgi_stop
 
 # --- the listening socket handed over ------------------------------------
 # handover FD SOCKET ARGS...: a socket bound like spawn-fcgi (FD 0) or
@@ -193,24 +174,20 @@ if fd == 3:
 os.execv(sys.argv[3], sys.argv[3:])
 ' "$fd" "$sock" "$@" >"$S/bridge.log" 2>&1 &
 	BPID=$!
-	i=0
-	while ! grep -q 'kind=fcgi_listen' "$S/bridge.log" && kill -0 $BPID 2>/dev/null && [ $i -lt 400 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
+	fcgi_listening
 }
 handover 0 "$S/fcgi.sock" "$BRIDGE" fcgi --app "$ECHO" --stage "$S/stage" --socket "$S/app.sock"
 same "$(get -o /dev/null -w '%{http_code}' "$U/fd0")" 200 "the listening socket on fd 0 (spawn-fcgi, a web server)"
-stop_bridge
+fcgi_stop
 handover 3 "$S/fcgi.sock" "$BRIDGE" fcgi --app "$ECHO" --stage "$S/stage" --socket "$S/app.sock"
 same "$(get -o /dev/null -w '%{http_code}' "$U/systemd")" 200 "systemd socket activation (LISTEN_FDS, fd 3)"
 check "... LISTEN_FDS kept from the app" sh -c "! grep -q LISTEN_FDS /proc/\$(cut -d' ' -f1 '$S/app.sock.pid')/environ"
-stop_bridge
+fcgi_stop
 if [ "$(id -u)" = 0 ]; then
-	start_bridge --app "$ECHO" --stage "$S/stage" --socket "$S/app.sock" \
+	fcgi_start --app "$ECHO" --stage "$S/stage" --socket "$S/app.sock" \
 		--listen-owner nobody --listen-group nogroup --listen-mode 0640
 	same "$(stat -c '%U:%G %a' "$S/fcgi.sock")" "nobody:nogroup 640" "--listen-owner, --listen-group, --listen-mode"
-	stop_bridge
+	fcgi_stop
 fi
 "$BRIDGE" fcgi --app "$ECHO" --stage "$S/stage" --socket "$S/app.sock" </dev/null >/dev/null 2>"$S/nolisten"
 same "$? $(cat "$S/nolisten")" \

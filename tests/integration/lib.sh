@@ -88,6 +88,30 @@ NGINX
 	done
 }
 
+# fcgi_start ARGS...: bridge fcgi on $SCRATCH/fcgi.sock, its log in
+# $SCRATCH/bridge.log, until it listens; sets BPID. fcgi_stop: SIGTERM,
+# its exit status in BCODE, the log kept as bridge.N.log.
+fcgi_start() {
+	rm -f "$SCRATCH/fcgi.sock"
+	"$BRIDGE" fcgi --listen "$SCRATCH/fcgi.sock" "$@" >"$SCRATCH/bridge.log" 2>&1 &
+	BPID=$!
+	fcgi_listening
+}
+fcgi_listening() {
+	fi=0
+	while ! grep -q 'kind=fcgi_listen' "$SCRATCH/bridge.log" && kill -0 $BPID 2>/dev/null && [ $fi -lt 400 ]; do
+		sleep 0.05
+		fi=$((fi + 1))
+	done
+}
+fcgi_stop() {
+	kill -TERM $BPID 2>/dev/null
+	wait $BPID
+	BCODE=$?
+	nb=$((${nb:-0} + 1))
+	cp "$SCRATCH/bridge.log" "$SCRATCH/bridge.$nb.log"
+}
+
 finish() {
 	echo "$T_PASSED passed, $T_FAILED failed"
 	[ "$T_FAILED" -eq 0 ]
