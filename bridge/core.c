@@ -441,7 +441,11 @@ core_serve_stream(struct core *c, struct request *req, struct reply *rep,
 	log_set_request(req->request_id);
 	core_call_start(c, &k, req, rep, stream, serve_done, &done);
 	while (!done) {
-		if (loop_once(&c->loop, -1) < 0 || c->child.stop_sig) {
+		int r = loop_once(&c->loop, -1);
+
+		if (done)
+			break; /* answered, even if a signal came with it */
+		if (r < 0 || c->child.stop_sig) {
 			core_call_cancel(&k);
 			log_msg(LOG_ERROR, "shutdown",
 			    "req=%s status=503 the bridge is stopping",

@@ -3,11 +3,20 @@
  * environment and stdin, the answer as a CGI response on stdout. The app
  * is not started per request: the first CGI process that finds it down
  * starts a keeper, a detached bridge that stages, runs and supervises the
- * app until no request came for --idle-exit. Exactly one keeper runs,
- * however many CGI processes race: they take turns on <socket>.lock, and
- * the keeper holds <socket>.keeper for its whole life. Each request
- * touches <socket>.active, which the keeper watches. The keeper's log is
+ * app until no request came for --idle-exit. The keeper's log is
  * <socket>.log.
+ *
+ * Three files next to the socket keep them in step, whatever races:
+ *  - <socket>.lock: a request holds it shared from before it looks at
+ *    the app until it is answered; starting the app and stopping it for
+ *    idleness take it exclusively. So exactly one process starts a
+ *    keeper, and a keeper never stops the app under a request.
+ *  - <socket>.keeper: held by the keeper for its whole life (taken
+ *    before it is detached, so it is never seen missing while starting).
+ *  - <socket>.active: touched at each request's start and end; the
+ *    keeper stops after --idle-exit without a touch.
+ * With --upstream cgi there is no app to keep: each CGI process stages
+ * (under the lock) and runs the program itself.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -102,22 +111,73 @@ clean_environment(void)
 	}
 }
 
-static time_t
-last_active(const char *stamp)
+/* Take a flock (LOCK_SH or LOCK_EX) before until (clock_ms()). */
+static int
+lock_until(int fd, int how, long long until)
 {
-	struct stat sb;
-
-	return stat(stamp, &sb) == 0 ? sb.st_mtime : 0;
+	while (flock(fd, how | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -1;
+		if (clock_ms() >= until) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		usleep(5000);
+	}
+	return 0;
 }
 
-/* The keeper's life: never returns. */
+/* <socket>.active: now, created if missing. */
 static void
-keeper(void)
+touch_active(void)
+{
+	char *stamp = side_path(".active");
+	int fd = open(stamp, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd >= 0)
+		futimens(fd, NULL);
+	fd_close(&fd);
+	free(stamp);
+}
+
+/* Milliseconds since the last request began or ended. */
+static long long
+idle_ms(const char *stamp)
+{
+	struct stat sb;
+	struct timespec now;
+
+	if (stat(stamp, &sb) < 0)
+		return 0; /* gone: counts as now */
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (now.tv_sec - sb.st_mtim.tv_sec) * 1000LL +
+	    (now.tv_nsec - sb.st_mtim.tv_nsec) / 1000000;
+}
+
+/* Idle for --idle-exit, and no request in flight to prove otherwise: 1
+ * with <socket>.lock held exclusively (released at the keeper's exit). */
+static int
+keeper_idle(const char *stamp, int lfd)
+{
+	if (idle_ms(stamp) < cfg.idle_exit_ms ||
+	    flock(lfd, LOCK_EX | LOCK_NB) < 0)
+		return 0;
+	/* a request may have begun and ended since the first look */
+	if (idle_ms(stamp) < cfg.idle_exit_ms) {
+		flock(lfd, LOCK_UN);
+		return 0;
+	}
+	return 1;
+}
+
+/* The keeper's life, <socket>.keeper held on kfd: never returns. */
+static void
+keeper(int kfd)
 {
 	struct core core;
-	char *klock = side_path(".keeper"), *stamp = side_path(".active");
+	char *stamp = side_path(".active"), *lock = side_path(".lock");
 	char *logf = side_path(".log");
-	int kfd, fd, code;
+	int fd, lfd, code;
 	long long next;
 
 	/* detached from the web server: its pipes must see EOF now */
@@ -131,10 +191,9 @@ keeper(void)
 		fd_close(&fd);
 	}
 	for (fd = 3; fd < 1024; fd++)
-		close(fd);
-	kfd = open(klock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (kfd < 0 || flock(kfd, LOCK_EX | LOCK_NB) < 0)
-		_exit(0); /* another keeper is alive */
+		if (fd != kfd)
+			close(fd);
+	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	clean_environment();
 	log_msg(LOG_INFO, "keeper", "pid=%d idle_exit_ms=%d", (int)getpid(),
 	    cfg.idle_exit_ms);
@@ -142,15 +201,14 @@ keeper(void)
 		code = core_stop(&core);
 		_exit(code ? code : EXIT_SYSTEM);
 	}
-	utimensat(AT_FDCWD, stamp, NULL, 0);
+	touch_active();
 	next = clock_ms() + 1000;
 	while (!core.child.stop_sig && core.child.state != CHILD_FAILED) {
 		loop_once(&core.loop, next);
 		if (clock_ms() < next)
 			continue;
 		next = clock_ms() + 1000;
-		if ((long long)(time(NULL) - last_active(stamp)) * 1000 >=
-		    cfg.idle_exit_ms) {
+		if (lfd >= 0 && keeper_idle(stamp, lfd)) {
 			log_msg(LOG_INFO, "keeper_idle",
 			    "no request for %d ms: stopping", cfg.idle_exit_ms);
 			break;
@@ -162,90 +220,110 @@ keeper(void)
 	_exit(code);
 }
 
-/* Start a keeper, detached (a grandchild, in its own session). */
+/* Start a keeper, detached (a grandchild, in its own session), which
+ * holds <socket>.keeper from before this returns. */
 static int
-spawn_keeper(void)
+spawn_keeper(const char *klock)
 {
-	pid_t pid = fork(), pid2;
-	int st;
+	pid_t pid = fork(), pid2, r;
+	int st = 0, kfd;
 
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
 		setsid();
+		kfd = open(klock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (kfd < 0 || flock(kfd, LOCK_EX | LOCK_NB) < 0)
+			_exit(0); /* another keeper is alive */
 		pid2 = fork();
 		if (pid2 == 0)
-			keeper();
+			keeper(kfd); /* the lock goes with the descriptor */
 		_exit(pid2 < 0 ? 1 : 0);
 	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	while ((r = waitpid(pid, &st, 0)) < 0 && errno == EINTR)
 		;
+	if (r < 0)
+		return 0; /* reaped by someone else (SIGCHLD ignored) */
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-/* Is a keeper alive (it holds <socket>.keeper)? */
+/* Is a keeper alive (it holds <socket>.keeper)? Only asked with
+ * <socket>.lock held exclusively, so no keeper is taking it meanwhile. */
 static int
 keeper_alive(const char *klock)
 {
 	int fd = open(klock, O_RDWR | O_CREAT | O_CLOEXEC, 0600), alive = 0;
 
-	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0)
 		alive = errno == EWOULDBLOCK;
 	fd_close(&fd);
 	return alive;
 }
 
-/*
- * Make sure the app answers: started once by whichever CGI process gets
- * the lock first; the others wait for it. 0, or -1 (503) after the
- * ready timeout.
- */
-static int
-ensure_app(void)
+/* The directory of the socket and its side files. */
+static void
+socket_dir(void)
 {
-	char *lock = side_path(".lock"), *klock = side_path(".keeper");
-	char *parent, *slash;
-	long long until = clock_ms() + cfg.ready_timeout_ms + 30000;
-	int fd = -1, r = -1;
+	char *parent = xstrdup(cfg.socket), *slash = strrchr(parent, '/');
 
-	if (app_up()) {
-		free(lock);
-		free(klock);
-		return 0;
-	}
-	parent = xstrdup(cfg.socket);
-	slash = strrchr(parent, '/');
 	if (slash && slash != parent) {
 		*slash = '\0';
 		mkdir(parent, 0700);
 	}
 	free(parent);
+}
+
+/*
+ * Make sure the app answers, and keep it from stopping until this
+ * request is answered: <socket>.lock held shared on the returned fd
+ * (closing it lets go). The app is started by whichever CGI process
+ * gets the lock exclusively first; the others wait for it. -1 (503)
+ * after the ready timeout.
+ */
+static int
+ensure_app(void)
+{
+	char *lock = side_path(".lock"), *klock = side_path(".keeper");
+	long long until = clock_ms() + cfg.ready_timeout_ms + 30000;
+	int fd, up;
+
+	socket_dir();
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	while (
-	    fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && clock_ms() < until)
-		usleep(10000);
-	if (fd < 0 || clock_ms() >= until)
+	if (fd < 0 || lock_until(fd, LOCK_SH, until) < 0)
+		goto fail;
+	touch_active();
+	if (app_up())
 		goto out;
-	if (!app_up() && !keeper_alive(klock) && spawn_keeper() < 0) {
+	/* down: one process starts it, the others wait for it here (let
+	 * go first: two upgrading at once would wait for each other) */
+	flock(fd, LOCK_UN);
+	if (lock_until(fd, LOCK_EX, until) < 0)
+		goto fail;
+	if (!app_up() && !keeper_alive(klock) && spawn_keeper(klock) < 0) {
 		log_msg(LOG_ERROR, "keeper", "unable to start: %s",
 		    strerror(errno));
-		goto out;
+		goto fail;
 	}
 	/* a keeper is starting the app (or restarting it): wait */
-	while (!app_up() && clock_ms() < until) {
-		usleep(10000);
+	while (!(up = app_up()) && clock_ms() < until) {
 		if (!keeper_alive(klock) && !app_up()) {
 			log_msg(LOG_ERROR, "keeper",
 			    "the app did not start: see %s.log", cfg.socket);
-			goto out;
+			goto fail;
 		}
+		usleep(10000);
 	}
-	r = app_up() ? 0 : -1;
+	if (!up || lock_until(fd, LOCK_SH, until) < 0)
+		goto fail;
 out:
+	free(lock);
+	free(klock);
+	return fd;
+fail:
 	fd_close(&fd); /* and the lock with it */
 	free(lock);
 	free(klock);
-	return r;
+	return -1;
 }
 
 /* --- the request -----------------------------------------------------------
@@ -298,10 +376,12 @@ write_reply(const struct reply *rep, int head_request)
 		fd_write_all(1, rep->body.p, rep->body.len, -1);
 }
 
-/* Read exactly n bytes of body from stdin. 0, or -1 (EOF early: R42). */
+/* Read exactly n bytes of body from stdin within --client-timeout. 0,
+ * or -1 (EOF early: R42; or too slow). */
 static int
 read_body(struct request *req, unsigned long long n)
 {
+	long long until = clock_ms() + cfg.client_timeout_ms, left;
 	char *p;
 	ssize_t r;
 
@@ -313,7 +393,8 @@ read_body(struct request *req, unsigned long long n)
 	while (req->body.len < n) {
 		struct pollfd pfd = { .fd = 0, .events = POLLIN };
 
-		if (poll(&pfd, 1, cfg.client_timeout_ms) <= 0)
+		left = until - clock_ms();
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
 			return -1;
 		r = fd_read(0, p + req->body.len, (size_t)n - req->body.len);
 		if (r <= 0)
@@ -323,20 +404,69 @@ read_body(struct request *req, unsigned long long n)
 	return 0;
 }
 
+/* Through the kept app on its socket. */
+static void
+forward(struct request *req, struct reply *rep, struct upstream_stream *us)
+{
+	struct loop loop = LOOP_INIT;
+	struct upstream up;
+	struct linemux mux;
+	int done = 0, lfd = ensure_app();
+
+	if (lfd < 0) {
+		reply_error(rep, 503, NULL);
+		return;
+	}
+	req->deadline_ms = clock_ms() + cfg.timeout_ms;
+	upstream_init(&up, cfg.upstream, &loop, cfg.socket);
+	linemux_init(&mux, NULL, -1, -1,
+	    cfg.log_prefix ? cfg.log_prefix : "App: ",
+	    cfg.log_prefix_err ? cfg.log_prefix_err :
+	        cfg.log_prefix ? cfg.log_prefix :
+	                         "App: ");
+	up.mux = &mux;
+	upstream_start(&up, req, rep, req->deadline_ms, us, on_done, &done);
+	while (!done)
+		if (loop_once(&loop, -1) < 0)
+			break;
+	if (done == 2) {
+		reply_error(rep, 502, NULL);
+		log_msg(LOG_ERROR, "child_connect", "req=%s status=502 %s",
+		    req->request_id, "nothing accepts on the app's socket");
+	}
+	upstream_release(&up);
+	linemux_release(&mux);
+	loop_release(&loop);
+	touch_active();
+	fd_close(&lfd); /* the app may stop now */
+}
+
+/* --upstream cgi: no app to keep; the program runs here, in --app. */
+static void
+run_program(struct request *req, struct reply *rep, struct upstream_stream *us)
+{
+	struct core core;
+
+	cfg.no_stage = 1;
+	if (core_start(&core) < 0) {
+		reply_error(rep, 503, NULL);
+	} else {
+		req->deadline_ms = clock_ms() + cfg.timeout_ms;
+		core_serve_stream(&core, req, rep, us);
+	}
+	core_stop(&core);
+}
+
 int
 mode_cgi(void)
 {
 	struct cgi_var *v;
 	struct request req;
 	struct reply rep;
-	struct loop loop = LOOP_INIT;
-	struct upstream up;
-	struct linemux mux;
 	struct upstream_stream us;
 	unsigned long long cl = 0;
 	size_t n = 0, i;
-	char id[37], *stamp;
-	int done = 0;
+	char id[37];
 
 	/* a web server that stops reading: EPIPE, not death */
 	signal(SIGPIPE, SIG_IGN);
@@ -367,41 +497,16 @@ mode_cgi(void)
 		write_reply(&rep, 0);
 		goto out;
 	}
-	if (ensure_app() < 0) {
-		reply_error(&rep, 503, NULL);
-		write_reply(&rep, 0);
-		goto out;
-	}
-	stamp = side_path(".active");
-	close(open(stamp, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
-	utimensat(AT_FDCWD, stamp, NULL, 0);
-	free(stamp);
-	req.deadline_ms = clock_ms() + cfg.timeout_ms;
-	upstream_init(&up, cfg.upstream, &loop, cfg.socket);
-	linemux_init(&mux, NULL, -1, -1,
-	    cfg.log_prefix ? cfg.log_prefix : "App: ",
-	    cfg.log_prefix_err ? cfg.log_prefix_err :
-	        cfg.log_prefix ? cfg.log_prefix :
-	                         "App: ");
-	up.mux = &mux;
 	memset(&us, 0, sizeof(us));
 	us.head = on_head;
 	us.body = on_body;
 	us.full = never_full;
-	upstream_start(&up, &req, &rep, req.deadline_ms, &us, on_done, &done);
-	while (!done)
-		if (loop_once(&loop, -1) < 0)
-			break;
-	if (done == 2) {
-		reply_error(&rep, 502, NULL);
-		log_msg(LOG_ERROR, "child_connect", "req=%s status=502 %s",
-		    req.request_id, "nothing accepts on the app's socket");
-	}
+	if (cfg.upstream == UPSTREAM_CGI)
+		run_program(&req, &rep, &us);
+	else
+		forward(&req, &rep, &us);
 	if (!us.head_done)
 		write_reply(&rep, strcmp(req.method, "HEAD") == 0);
-	upstream_release(&up);
-	linemux_release(&mux);
-	loop_release(&loop);
 out:
 	request_release(&req);
 	reply_release(&rep);

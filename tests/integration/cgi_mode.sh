@@ -35,6 +35,23 @@ t=$(( ($(date +%s%N) - t0) / 1000000 ))
 same "$out" "Status: 400 Bad Request" "stdin shorter than CONTENT_LENGTH: 400"
 check "... after the client timeout, not forever ($t ms)" [ "$t" -lt 3000 ]
 same "$(grep -c 'echo: POST /t ' "$KLOG")" 0 "... never forwarded"
+# a body trickling in, a byte now and then: the client timeout is for all of it
+t0=$(date +%s%N)
+(for i in 1 2 3 4 5 6 7 8 9 10; do printf x; sleep 0.4; done) | {
+	env REQUEST_METHOD=POST REQUEST_URI=/drip CONTENT_LENGTH=10 BRIDGE_CLIENT_TIMEOUT=1s \
+		"$BRIDGE" cgi >"$S/drip" 2>>"$S/cgi.err"
+	date +%s%N >"$S/drip.t"
+}
+t=$((($(cat "$S/drip.t") - t0) / 1000000))
+same "$(head -n 1 "$S/drip" | tr -d '\r')" "Status: 400 Bad Request" "a body trickling in: 400"
+check "... at the client timeout for the whole body ($t ms)" [ "$t" -lt 2500 ]
+
+# a request longer than --idle-exit (3 s): the app is not stopped under it
+starts=$(grep -c 'kind=child_ready' "$KLOG")
+same "$(cgi GET '/sleep?ms=4500' '' | head -n 1 | tr -d '\r')" "Status: 200 OK" \
+	"a request longer than --idle-exit is answered"
+same "$(grep -c 'kind=keeper_idle' "$KLOG") $(grep -c 'kind=child_ready' "$KLOG")" "0 $starts" \
+	"... the keeper waited for it: no idle stop, no restart"
 
 # stop the app, then 20 CGI processes race to start it
 kill -TERM "$(pgrep -f "^[^ ]*bridge cgi$" | head -n 1)" 2>/dev/null
@@ -59,6 +76,13 @@ same "$(ps -eo args | grep -F "$S/app.sock" | grep -vc grep)" 0 "... no app proc
 cgi GET /again '' >"$S/o2"
 check "the next request starts it again, and is answered" grep -q '^Status: 200' "$S/o2"
 same "$(grep -c 'kind=child_ready' "$KLOG")" 3 "... a third start in all"
+
+# --upstream cgi: no app to keep, the program run by the CGI process
+out=$(BRIDGE_APP="$TOP/tests/apps/cgi" BRIDGE_SOCKET="$S/prog.sock" cgi GET /prog "" BRIDGE_UPSTREAM=cgi BRIDGE_CMD=./app.cgi)
+same "$(printf '%s' "$out" | grep -e '^Status' -e '^method' | tr -d '\r' | tr '\n' ' ')" "Status: 200 OK method=GET " \
+	"bridge cgi --upstream cgi: the program's answer"
+check "... its stderr prefixed" grep -q '^App: cgi: GET /prog' "$S/cgi.err"
+check "... no keeper" test ! -e "$S/prog.sock.keeper"
 
 # nginx -> fcgiwrap -> bridge cgi
 cat >"$S/bridge.cgi" <<W
