@@ -440,23 +440,18 @@ core_serve_stream(struct core *c, struct request *req, struct reply *rep,
 	linemux_pump(&c->child.mux);
 	log_set_request(req->request_id);
 	core_call_start(c, &k, req, rep, stream, serve_done, &done);
-	while (!done) {
-		int r = loop_once(&c->loop, -1);
-
-		if (done)
-			break; /* answered, even if a signal came with it */
-		if (r < 0 || c->child.stop_sig) {
-			core_call_cancel(&k);
-			log_msg(LOG_ERROR, "shutdown",
-			    "req=%s status=503 the bridge is stopping",
-			    req->request_id);
-			if (!stream || !stream->head_done)
-				reply_error(rep, 503, NULL);
-			rep->from_bridge = 1;
-			rep->status = 503;
-			break;
-		}
+	while (!done && loop_once(&c->loop, -1) >= 0 && !c->child.stop_sig)
 		core_call_resume(&k);
+	if (!done) {
+		/* stopping (an answer that came with the signal counts) */
+		core_call_cancel(&k);
+		log_msg(LOG_ERROR, "shutdown",
+		    "req=%s status=503 the bridge is stopping",
+		    req->request_id);
+		if (!stream || !stream->head_done)
+			reply_error(rep, 503, NULL);
+		rep->from_bridge = 1;
+		rep->status = 503;
 	}
 	if (rep->from_bridge && rep->status == 504)
 		/* a hung app: restart it, so the next request finds it well

@@ -494,6 +494,18 @@ on_io(void *arg, int fd, int revents)
 	settle(x);
 }
 
+/* Out of the wait queue, if it is there. */
+static void
+unqueue(struct upstream_call *x)
+{
+	struct upstream_call **pp = &x->u->waiting;
+
+	while (*pp && *pp != x)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = x->next;
+}
+
 static void
 on_timeout(void *arg)
 {
@@ -503,15 +515,7 @@ on_timeout(void *arg)
 	finish(x, 504, "timeout",
 	    x->state == X_WAIT ? "every connection to the app stayed busy" :
 	                         "the app did not answer in time");
-	if (x->state == X_DONE && x->fd < 0) {
-		/* it was queued: take it out */
-		struct upstream_call **pp = &x->u->waiting;
-
-		while (*pp && *pp != x)
-			pp = &(*pp)->next;
-		if (*pp)
-			*pp = x->next;
-	}
+	unqueue(x);
 	settle(x);
 }
 
@@ -827,12 +831,7 @@ upstream_start(struct upstream *u, const struct request *req, struct reply *rep,
 void
 upstream_cancel(struct upstream_call *x)
 {
-	struct upstream_call **pp = &x->u->waiting;
-
-	while (*pp && *pp != x)
-		pp = &(*pp)->next;
-	if (*pp)
-		*pp = x->next;
+	unqueue(x);
 	x->done = NULL; /* the caller is gone */
 	x->gone = 1;
 	x->keep = 0; /* the answer may be half read */
