@@ -43,6 +43,8 @@
 
 /* An answer waiting for the client above this stops reading the app. */
 #define FCONN_OUT_HIGH  (256 * 1024)
+/* Past this the client, which reads nothing, loses the connection. */
+#define FCONN_OUT_MAX   (4 * FCONN_OUT_HIGH + BRIDGE_MAX_APP_HEAD)
 /* Idle kept-alive connections are closed after this long. */
 #define FCONN_IDLE_MS   60000
 /* Out of descriptors: how long the listening socket rests. */
@@ -157,8 +159,8 @@ lost(struct fconn *c)
 	if (!c->lost)
 		return 0;
 	log_msg(LOG_WARN, "client_timeout",
-	    "req=%s the client reads nothing: %zu bytes waiting; closed",
-	    c->state == F_SERVE ? c->req.request_id : "-", c->out.len);
+	    "req=%s the client reads nothing: over %d bytes waiting; closed",
+	    c->state == F_SERVE ? c->req.request_id : "-", FCONN_OUT_MAX);
 	conn_close(c);
 	return 1;
 }
@@ -646,7 +648,7 @@ on_accept(void *arg, int fd, int revents)
 		c->state = F_IDLE;
 		c->last_io = clock_ms();
 		fcgi_reader_init(&c->rd);
-		buf_init(&c->out, 4 * FCONN_OUT_HIGH + BRIDGE_MAX_APP_HEAD);
+		buf_init(&c->out, FCONN_OUT_MAX);
 		c->next = s->conns;
 		if (s->conns)
 			s->conns->prev = c;

@@ -31,7 +31,7 @@ same "$("$CLIENT" "$S/fcgi.sock" req GET /after | grep -c '^method=GET')" 1 "...
 
 # --- a client that never reads ----------------------------------------------
 same "$("$CLIENT" "$S/fcgi.sock" noread 200000)" CLOSED "a client sending without reading: closed at the output cap"
-check "... logged" grep -q 'kind=client_timeout .*the client reads nothing: [0-9]* bytes waiting; closed' "$S/bridge.log"
+check "... logged" grep -q 'kind=client_timeout .*the client reads nothing: over [0-9]* bytes waiting; closed' "$S/bridge.log"
 same "$("$CLIENT" "$S/fcgi.sock" req GET /next | grep -c '^method=GET')" 1 "... others still served"
 
 # --- the client goes away while a CGI program runs --------------------------
