@@ -266,6 +266,7 @@ serve(struct fconn *c)
 		    "req=%s %llu bytes past CONTENT_LENGTH dropped",
 		    c->req.request_id, c->excess);
 	c->req.deadline_ms = clock_ms() + cfg.timeout_ms;
+	prewarm_call(&c->srv->stats);
 	c->state = F_SERVE;
 	memset(&c->us, 0, sizeof(c->us));
 	c->us.head = stream_head;
@@ -789,7 +790,6 @@ mode_fcgi(void)
 		code = core_stop(&s.core);
 		return code ? code : EXIT_SYSTEM;
 	}
-	s.stats.ready_mono = clock_ms();
 	loop_add(&s.core.loop, s.lfd, POLLIN, on_accept, &s);
 	s.listening = 1;
 	log_msg(LOG_INFO, "fcgi_listen", "on %s",

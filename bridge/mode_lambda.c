@@ -390,12 +390,7 @@ serve_other(struct lambda *L, struct request *req, const char *what)
 static void
 warm_up(struct lambda *L)
 {
-	struct timespec ts = { cfg.prewarm_delay_ms / 1000,
-		(long)(cfg.prewarm_delay_ms % 1000) * 1000000L };
-
-	/* a short pause lets concurrent warmers land on distinct instances */
-	if (cfg.prewarm_delay_ms)
-		nanosleep(&ts, NULL);
+	prewarm_pause(cfg.prewarm_delay_ms);
 	prewarm_answer(&L->stats, &L->out);
 	log_msg(LOG_INFO, "prewarm", "req=%s count=%lu gid=%s", L->inv.id,
 	    L->stats.prewarm_count, L->stats.gid);

@@ -23,10 +23,12 @@
 #include "event.h"
 #include "log.h"
 #include "mode.h"
+#include "prewarm.h"
 
 struct replay {
 	struct core core;
 	struct event_opts eopts;
+	struct prewarm stats;
 	struct buf out;
 	unsigned long events;
 	const char *source; /* the file being replayed, for log lines */
@@ -79,6 +81,8 @@ serve_http(struct replay *r, struct request *req)
 	} else {
 		core_serve(&r->core, req, &rep);
 	}
+	if (cfg.prewarm_headers)
+		prewarm_headers(&r->stats, &rep);
 	core_lambda_opts(req, &lo);
 	if (reply_to_lambda(&rep, &lo, &r->out, &size))
 		log_msg(LOG_ERROR, "response_too_large",
@@ -95,6 +99,7 @@ replay_event(struct replay *r, const char *text, size_t len)
 	char msg[256];
 
 	r->events++;
+	prewarm_call(&r->stats);
 	request_init(&req, cfg.max_body);
 	cls = event_parse(text, len, &r->eopts, &req, &info);
 	switch (cls) {
@@ -108,10 +113,11 @@ replay_event(struct replay *r, const char *text, size_t len)
 		reply_generic_error(400, info.why, &r->out);
 		break;
 	case EVENT_WARMER:
-		log_msg(LOG_INFO, "prewarm", "file=%s event=%lu", r->source,
-		    r->events);
-		reply_invocation_error("Runtime.WarmerEvent",
-		    "warm-up event: recognised, not sent to the app", &r->out);
+		prewarm_pause(cfg.prewarm_delay_ms);
+		prewarm_answer(&r->stats, &r->out);
+		log_msg(LOG_INFO, "prewarm",
+		    "file=%s event=%lu count=%lu gid=%s", r->source, r->events,
+		    r->stats.prewarm_count, r->stats.gid);
 		break;
 	case EVENT_OTHER:
 		log_msg(LOG_WARN, "event_unknown", "file=%s event=%lu what=%s",
@@ -454,7 +460,9 @@ mode_replay(void)
 		return EXIT_USAGE;
 	memset(&r, 0, sizeof(r));
 	r.eopts.base_path = cfg.base_path;
+	r.eopts.prewarm_key = cfg.prewarm_key;
 	r.eopts.tok = event_tokener();
+	prewarm_init(&r.stats);
 	buf_init(&r.out, 4 * BRIDGE_MAX_APP_BODY);
 	if (core_start(&r.core) < 0) {
 		core_stop(&r.core);

@@ -1,6 +1,7 @@
 /*
  * prewarm - warm-up answers and boot stats.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -66,6 +67,15 @@ prewarm_call(struct prewarm *p)
 	gap = clock_ms() - p->ready_mono;
 	log_msg(LOG_INFO, "first_invoke", "gap_ms=%lld start=%s gid=%s", gap,
 	    gap > PREWARM_PROACTIVE_MS ? "proactive" : "cold", p->gid);
+}
+
+void
+prewarm_pause(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (ms > 0 && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }
 
 void

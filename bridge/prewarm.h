@@ -14,7 +14,8 @@
 struct prewarm {
 	long long boot_at;    /* epoch ms when this bridge started */
 	long long prewarm_at; /* epoch ms of the last warm-up; 0: none */
-	long long ready_mono; /* clock_ms() when the app was first ready */
+	long long ready_mono; /* Lambda: clock_ms() when the app was first
+	                       * ready (0: no cold-start line) */
 	char gid[9];          /* 8 hex digits, random per boot */
 	unsigned long prewarm_count, call_count;
 	int first_logged;
@@ -22,6 +23,10 @@ struct prewarm {
 
 /* Start the stats: boot time now, a fresh gid. */
 void prewarm_init(struct prewarm *p);
+
+/* Wait ms before answering a warm-up: a short pause lets concurrent
+ * warmers land on distinct instances. */
+void prewarm_pause(int ms);
 
 /* A warm-up ping: count it and write the answer JSON into out. */
 void prewarm_answer(struct prewarm *p, struct buf *out);

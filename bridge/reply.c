@@ -84,12 +84,33 @@ reply_header(const struct reply *rep, const char *name, size_t *len)
 	return NULL;
 }
 
+/* Every header but the bridge's own x-bridge-* ones, which describe the
+ * instance and hold for any answer it gives. */
+static void
+clear_app_headers(struct reply *rep)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < rep->nhdr; i++) {
+		struct header *h = &rep->hdr[i];
+
+		if (h->name_len > 9 &&
+		    strncasecmp(h->name, "x-bridge-", 9) == 0) {
+			rep->hdr[n++] = *h;
+			continue;
+		}
+		free(h->name);
+		free(h->value);
+	}
+	rep->nhdr = n;
+}
+
 void
 reply_error(struct reply *rep, int status, const char *why)
 {
 	static const char ct[] = "text/plain; charset=utf-8";
 
-	reply_clear_headers(rep);
+	clear_app_headers(rep);
 	buf_reset(&rep->body);
 	rep->status = status;
 	rep->from_bridge = 1;

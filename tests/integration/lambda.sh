@@ -119,6 +119,34 @@ same "$(ruby -rjson -e 'ids = File.readlines(ARGV[0]).map { |l| JSON.parse(l) }.
 check "the bridge's user agent" grep -q '"User-Agent": "bridge/' "$R"
 check "no Expect: 100-continue" sh -c "! grep -qi 'expect' '$R'"
 
+# --- warm-ups never touch the app: one that hangs on every request --------
+{
+	echo '{"event": {"_prewarm": "1"}}'
+	echo '{"event": {"warmer": true}}'
+	echo '{"event": {"source": "serverless-plugin-warmup"}}'
+	echo '{"event": {"keepwarm": 1}}'
+	printf '{"event": {"version": "2.0", "rawPath": "/hang", "headers": {"host": "h"}, "requestContext": {"http": {"method": "GET"}}}, "deadline_ms": 1500}\n'
+	echo '{"event": {"_prewarm": "2"}}'
+	printf '{"event": {"version": "2.0", "rawPath": "/ok", "headers": {"host": "h"}, "requestContext": {"http": {"method": "GET"}}}}\n'
+} >"$SCRATCH/w.script"
+run w 7 "$BRIDGE" lambda --no-stage --app "$SCRATCH" --cmd "exec $FAKE {socket}" --prewarm-key keepwarm
+# wait_ms N: ms between the Nth /next and its completion
+wait_ms() { ruby -rjson -e 'rs = File.readlines(ARGV[0]).map { |l| JSON.parse(l) }; id = "inv-#{ARGV[1]}"
+	n = rs.find { |x| x["call"] == "next" && x["id"] == id }; c = rs.find { |x| x["call"] != "next" && x["id"] == id }
+	puts ((c["t"] - n["t"]) * 1000).round' "$R" "$1"; }
+for i in 1 2 3 4 6; do
+	t=$(wait_ms $i)
+	check "warm-up $i ($(rec $i 'c["body"]' | cut -c1-30)...) answered without the hanging app in $t ms (< 50)" [ "$t" -lt 50 ]
+done
+same "$(rec 5 'c["call"] + " " + b["errorType"].to_s')" "error Function.Timeout" "... the app does hang (a request to it times out)"
+same "$(rec 1 'b["prewarm_count"]'),$(rec 2 'b["prewarm_count"]'),$(rec 3 'b["prewarm_count"]'),$(rec 4 'b["prewarm_count"]'),$(rec 6 'b["prewarm_count"]')" "1,2,3,4,5" \
+	"prewarm_count counts every shape (Jets, Bref, serverless-plugin-warmup, --prewarm-key)"
+same "$(rec 6 'b["call_count"]') $(rec 6 'b.keys.sort.join(",")')" "6 boot_at,call_count,gid,prewarm_at,prewarm_count,prewarmed" \
+	"... call_count counts every invocation; the answer's fields"
+same "$(rec 7 'h = b["headers"]; [h["x-bridge-prewarm-count"], h["x-bridge-gid"] == JSON.parse(recs[0]["body"])["gid"], h["x-bridge-prewarm-at"] == JSON.parse(recs[5]["body"])["prewarm_at"], h["x-bridge-boot-at"] == JSON.parse(recs[0]["body"])["boot_at"]].join(" ")')" \
+	"5 true true true" "the next HTTP answer: x-bridge-prewarm-count, -gid, -prewarm-at, -boot-at match the stats"
+same "$(grep -c 'kind=first_invoke gap_ms=[0-9]* start=\(cold\|proactive\) gid=' "$LOG")" 1 "cold or proactive start: logged once"
+
 # --- invocation errors, timeouts, 413 -------------------------------------
 v2() { printf '{"event": {"version": "2.0", "rawPath": "%s", "rawQueryString": "%s", "headers": {"host": "h"}, "requestContext": {"http": {"method": "GET"}}}%s}\n' "$1" "$2" "${3:-}"; }
 {

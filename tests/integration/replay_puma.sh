@@ -152,7 +152,19 @@ same "$(j 20 'r["statusCode"]')" 400 "CR/LF in a header value: 400"
 same "$(j 21 'b["headers"].key?("HTTP_PROXY")')" false "Proxy header never becomes HTTP_PROXY"
 same "$(j 21 'b["headers"]["HTTP_X_AUTH_USER"]')" "alice" "underscore header cannot spoof X-Auth-User"
 same "$(j 22 'b["path_info"]')" "/x" "v1: stage in path stripped when AWS put it there"
-same "$(j 23 'r["errorType"]')" "Runtime.WarmerEvent" "warmer recognised"
+same "$(j 23 '[r["prewarmed"], r["prewarm_count"], r["call_count"], r["gid"].match?(/\A\h{8}\z/)].join(" ")')" \
+	"true 1 23 true" "a warm-up ({\"warmer\": true}) answered by the bridge with its stats"
+# every HTTP answer (the app's and the bridge's own) carries the stats
+same "$(ruby -rjson -rtime -e '
+	rs = File.readlines(ARGV[0]).map { |l| JSON.parse(l) }
+	gid = rs[22]["gid"]
+	ok = rs.each_with_index.select { |r, i| r["statusCode"] && i != 15 }.map do |r, i|
+		h = (r["headers"] || {}).merge((r["multiValueHeaders"] || {}).transform_values(&:first))
+		Time.iso8601(h["x-bridge-boot-at"]) && h["x-bridge-gid"] == gid &&
+			h["x-bridge-prewarm-count"] == "0" && !h.key?("x-bridge-prewarm-at") ? 1 : 0
+	end
+	puts "#{ok.sum} of #{ok.size}"' "$OUT")" "20 of 20" \
+	"x-bridge-boot-at, -gid, -prewarm-count on every HTTP answer; no -prewarm-at before a warm-up"
 
 count=$(grep -c '^Rack: echo: ' "$SCRATCH/log")
 same "$count" 17 "the app saw exactly the 17 forwarded requests"
