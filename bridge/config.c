@@ -34,7 +34,8 @@ enum opt_kind {
 	O_TIMEOUT_STATUS,
 	O_COMPRESS,
 	O_UPSTREAM,
-	O_OCTAL
+	O_OCTAL,
+	O_PRICE
 };
 
 struct opt {
@@ -156,6 +157,51 @@ static const struct opt opts[] = {
 	    "x-bridge-* headers on every HTTP answer (on; 0 turns them off)" },
 	{ "pretty", NULL, O_FLAG, &cfg.pretty, 0, 1, NULL,
 	    "replay: indent each response instead of one line per event" },
+	{ "rate", "BRIDGE_PREWARM_RATE", O_STR, &cfg.rate, 0, 0, "RATE",
+	    "prewarm: every 5m, 1h, \"5 minutes\", \"rate(1 hour)\"" },
+	{ "cron", "BRIDGE_PREWARM_CRON", O_STR, &cfg.cron, 0, 0, "CRON",
+	    "prewarm: an AWS 6-field cron, UTC (\"0/5 * * * ? *\"); wins over "
+	    "--rate" },
+	{ "threads", "BRIDGE_PREWARM_THREADS", O_UINT, &cfg.threads, 1, 1000,
+	    "N",
+	    "prewarm: warm-ups in flight at once, to reach N instances (1)" },
+	{ "once", NULL, O_FLAG, &cfg.once, 0, 1, NULL,
+	    "prewarm: one round now, then exit (e.g. after a deploy)" },
+	{ "rounds", NULL, O_UINT, &cfg.rounds, 1, 100000000, "N",
+	    "prewarm: exit after N rounds" },
+	{ "endpoint", "BRIDGE_PREWARM_ENDPOINT", O_STR, &cfg.endpoint, 0, 0,
+	    "URL",
+	    "prewarm: the Lambda API (https://lambda.REGION.amazonaws.com)" },
+	{ "region", NULL, O_STR, &cfg.region, 0, 0, "REGION",
+	    "prewarm: the function's region ($AWS_REGION, "
+	    "$AWS_DEFAULT_REGION)" },
+	{ "qualifier", "BRIDGE_PREWARM_QUALIFIER", O_STR, &cfg.qualifier, 0, 0,
+	    "NAME", "prewarm: the version or alias to warm" },
+	{ "payload", "BRIDGE_PREWARM_PAYLOAD", O_STR, &cfg.payload, 0, 0,
+	    "JSON", "prewarm: the warm-up event ({\"_prewarm\":\"1\"})" },
+	{ "reserved-concurrency", NULL, O_UINT, &cfg.reserved, 0, 100000, "N",
+	    "prewarm: the function's reserved concurrency; more threads warn" },
+	{ "cost", NULL, O_FLAG, &cfg.cost, 0, 1, NULL,
+	    "prewarm: print the monthly cost of the schedule, invoke nothing" },
+	{ "memory", NULL, O_UINT, &cfg.memory_mb, 128, 10240, "MB",
+	    "cost: the function's memory (1024)" },
+	{ "duration-ms", NULL, O_UINT, &cfg.duration_ms, 1, 900000, "N",
+	    "cost: billed ms of one warm-up (100)" },
+	{ "arch", NULL, O_STR, &cfg.arch, 0, 0, "ARCH",
+	    "cost: arm64 or x86_64 (x86_64)" },
+	{ "provisioned", NULL, O_UINT, &cfg.provisioned, 0, 100000, "K",
+	    "cost: compare with provisioned concurrency for K instances" },
+	{ "hours", NULL, O_UINT, &cfg.hours, 1, 8784, "N",
+	    "cost: the period (730, a month)" },
+	{ "price-request", NULL, O_PRICE, &cfg.price_request, 0, 0, "USD",
+	    "cost: per request (0.0000002)" },
+	{ "price-gbs", NULL, O_PRICE, &cfg.price_gbs, 0, 0, "USD",
+	    "cost: per GB-second on demand (x86_64 0.0000166667, arm64 "
+	    "0.0000133334)" },
+	{ "price-provisioned", NULL, O_PRICE, &cfg.price_provisioned, 0, 0,
+	    "USD",
+	    "cost: per GB-second of provisioned capacity (x86_64 "
+	    "0.0000041667, arm64 0.0000033334)" },
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -324,6 +370,16 @@ set_opt(const struct opt *o, const char *v, const char *from)
 			return 0;
 		}
 		break;
+	case O_PRICE: {
+		char *end;
+		double price = strtod(v, &end);
+
+		if (*v >= '0' && *v <= '9' && !*end && price < 1000) {
+			*(double *)o->dst = price;
+			return 0;
+		}
+		break;
+	}
 	case O_OCTAL: {
 		char *end;
 		unsigned long m = strtoul(v, &end, 8);
@@ -402,6 +458,13 @@ defaults(void)
 	cfg.timeout_margin_ms = BRIDGE_TIMEOUT_MARGIN_MS;
 	cfg.events_path = "/events";
 	cfg.prewarm_headers = 1;
+	cfg.threads = 1;
+	cfg.payload = "{\"_prewarm\":\"1\"}";
+	cfg.memory_mb = 1024;
+	cfg.duration_ms = 100;
+	cfg.arch = "x86_64";
+	cfg.hours = 730;
+	cfg.price_request = cfg.price_gbs = cfg.price_provisioned = -1;
 	/* Lambda's advanced logging controls; BRIDGE_* and options win */
 	cfg.log_json = format && strcasecmp(format, "JSON") == 0;
 	if (cfg.log_json && level && log_parse_level(level) >= 0)
@@ -564,6 +627,11 @@ check(const char *argv0)
 		    cfg.files[0]);
 		return -1;
 	}
+	if (cfg.mode == MODE_PREWARM && !cfg.cost && cfg.nfiles != 1) {
+		fprintf(stderr,
+		    "bridge: prewarm needs one FUNCTION (a name)\n");
+		return -1;
+	}
 	if (cfg.mode == MODE_REPLAY && cfg.nfiles == 0) {
 		fprintf(stderr, "bridge: replay needs at least one FILE\n");
 		return -1;
@@ -629,7 +697,11 @@ config_usage(void)
 	       "  fcgi            a FastCGI responder for nginx or Apache "
 	       "(--listen)\n"
 	       "  cgi             one request as a CGI program; the app is "
-	       "started once, on demand\n\n"
+	       "started once, on demand\n"
+	       "  prewarm FUNCTION  invoke a function with warm-up events "
+	       "(--threads, --once,\n"
+	       "                  --rate, --cron); --cost: what a schedule "
+	       "costs per month\n\n"
 	       "options (each also an environment variable; the option "
 	       "wins):\n");
 	for (i = 0; i < NOPTS; i++) {

@@ -68,7 +68,21 @@ struct config {
 	const char *prewarm_key;
 	int prewarm_delay_ms;
 	int prewarm_headers;
-	char **files; /* replay inputs */
+	/* bridge prewarm */
+	const char *rate, *cron; /* the schedule; cron wins */
+	unsigned threads;        /* warm-ups at once */
+	int once;                /* one round, then exit */
+	unsigned rounds;         /* stop after this many; 0: run on */
+	const char *endpoint;    /* NULL: https://lambda.REGION.amazonaws.com */
+	const char *region;      /* NULL: AWS_REGION, AWS_DEFAULT_REGION */
+	const char *qualifier;   /* a version or alias; NULL: none */
+	const char *payload;     /* the warm-up event */
+	unsigned reserved;       /* the function's reserved concurrency */
+	int cost;                /* print the cost table, invoke nothing */
+	unsigned memory_mb, duration_ms, provisioned, hours;
+	const char *arch;
+	double price_request, price_gbs, price_provisioned; /* < 0: table */
+	char **files; /* replay inputs; prewarm: the function */
 	int nfiles;
 };
 

@@ -47,6 +47,7 @@ main(int argc, char **argv)
 	case MODE_CGI:
 		return mode_cgi();
 	case MODE_PREWARM:
+		return mode_prewarm();
 	case MODE_NONE:
 		break;
 	}

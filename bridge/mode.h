@@ -8,5 +8,6 @@ int mode_replay(void);
 int mode_lambda(void);
 int mode_fcgi(void);
 int mode_cgi(void);
+int mode_prewarm(void);
 
 #endif

@@ -24,7 +24,7 @@ same "$(code "$BRIDGE" --base-path api/ replay "$EV")" 100 "bad base path: usage
 same "$(code "$BRIDGE" --upstream carrier-pigeon replay "$EV")" 100 "unknown upstream: usage error"
 same "$(code "$BRIDGE" --app "$APP" replay "$SCRATCH/missing.json")" 100 "missing event file: usage error before the app starts"
 check "missing file named" grep -q 'missing.json: No such file' "$SCRATCH/err"
-same "$(code "$BRIDGE" prewarm)" 100 "modes not in this version: a clear usage error"
+same "$(code "$BRIDGE" prewarm)" 100 "prewarm without a function: a clear usage error"
 same "$(code "$BRIDGE" fcgi extra)" 100 "an argument the mode does not take: usage error"
 same "$(env -u AWS_LAMBDA_RUNTIME_API "$BRIDGE" lambda >/dev/null 2>"$SCRATCH/err"; echo $?)" 100 "lambda without AWS_LAMBDA_RUNTIME_API: usage error"
 check "... that names the variable" grep -q 'needs AWS_LAMBDA_RUNTIME_API' "$SCRATCH/err"
