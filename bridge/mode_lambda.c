@@ -23,6 +23,7 @@
 #include "event.h"
 #include "log.h"
 #include "mode.h"
+#include "invoke.h"
 #include "prewarm.h"
 #include "rapi.h"
 
@@ -387,11 +388,88 @@ serve_other(struct lambda *L, struct request *req, const char *what)
 	reply_release(&rep);
 }
 
+/* A warm-up's "fanout": N (2-1000), else 0. */
+static unsigned
+fanout_of(const struct buf *event)
+{
+	struct json_object *o = json_tokener_parse(event->p ? event->p : "");
+	struct json_object *v;
+	long long n = 0;
+
+	if (o && json_object_object_get_ex(o, "fanout", &v) &&
+	    (json_object_is_type(v, json_type_int) ||
+	        json_object_is_type(v, json_type_string)))
+		n = json_object_get_int64(v);
+	json_object_put(o);
+	return n >= 2 && n <= 1000 ? (unsigned)n : 0;
+}
+
+/*
+ * A warm-up with "fanout": N warms N instances: this one, kept busy
+ * answering it, calls its own function N - 1 times at once with plain
+ * warm-ups, which therefore land on others. The calls are signed with
+ * the function's own credentials (its role needs lambda:InvokeFunction
+ * on itself) and bounded by the invocation's deadline. What they
+ * reached goes into the answer as "fanout".
+ */
+static void
+fan_out(struct lambda *L, unsigned n)
+{
+	struct invoke_target t;
+	struct invoke_result *res;
+	struct json_object *o;
+	struct buf line = BUF_INIT;
+	char why[256];
+	long long left = L->inv.deadline_epoch ?
+	    L->inv.deadline_epoch - epoch_ms() - cfg.timeout_margin_ms :
+	    cfg.timeout_ms;
+
+	memset(&t, 0, sizeof(t));
+	t.function = getenv("AWS_LAMBDA_FUNCTION_NAME");
+	t.qualifier = getenv("AWS_LAMBDA_FUNCTION_VERSION");
+	t.endpoint = cfg.endpoint;
+	t.payload = "{\"_prewarm\":\"fanout\"}";
+	t.timeout_ms = left > 900000 ? 900000 : (int)left;
+	buf_init(&line, 1 << 14);
+	if (!t.function) {
+		buf_printf(&line, "AWS_LAMBDA_FUNCTION_NAME is not set");
+	} else if (invoke_check_name(t.function, "function name", why,
+	               sizeof(why)) < 0 ||
+	    (t.qualifier &&
+	        invoke_check_name(t.qualifier, "qualifier", why, sizeof(why)) <
+	            0) ||
+	    invoke_target_env(&t, why, sizeof(why)) < 0) {
+		buf_printf(&line, "%s", why);
+	} else if (left < 1000) {
+		buf_printf(&line, "no time left before the deadline");
+	} else {
+		res = xcalloc(n - 1, sizeof(*res));
+		invoke_round(&t, n - 1, res, -1);
+		invoke_summary(res, n - 1, &line);
+		free(res);
+	}
+	log_msg(LOG_INFO, "prewarm_fanout", "req=%s %s", L->inv.id, line.p);
+	o = json_tokener_parse(L->out.p);
+	if (o) {
+		json_object_object_add(o, "fanout",
+		    json_object_new_string(line.p));
+		buf_reset(&L->out);
+		buf_addstr(&L->out,
+		    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+	}
+	buf_release(&line);
+}
+
 static void
 warm_up(struct lambda *L)
 {
+	unsigned n = fanout_of(&L->inv.event);
+
 	prewarm_pause(cfg.prewarm_delay_ms);
 	prewarm_answer(&L->stats, &L->out);
+	if (n)
+		fan_out(L, n);
 	log_msg(LOG_INFO, "prewarm", "req=%s count=%lu gid=%s", L->inv.id,
 	    L->stats.prewarm_count, L->stats.gid);
 	complete(L, "response", NULL, L->out.p, L->out.len);

@@ -80,6 +80,34 @@ same "$(usage --rate '5 minute' myfn)" "100 bridge: --rate: 5 minute: 5 takes th
 same "$(usage --cron '0 * * * * *' myfn | cut -c1-17)" "100 bridge: --cro" "--cron without ?: usage error"
 same "$(usage --payload '{nope' --once myfn)" "100 bridge: --payload is not JSON: {nope" "a payload that is not JSON: usage error"
 
+# --- a warm-up that fans out, in Lambda mode ---------------------------------
+# the scheduled event carries "fanout": 4: the instance answering it calls
+# its own function 3 times at once, with its own (the role's) credentials
+mkdir -p "$S/lam"
+echo '{"event": {"_prewarm": "1", "fanout": 4}}' >"$S/lam/script"
+python3 "$TOP/tests/fixtures/fake_rapi.py" "$S/lam/script" "$S/lam" &
+FR=$!
+i=0
+while [ ! -f "$S/lam/port" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+n0=$(wc -l <"$S/calls.jsonl")
+env AWS_LAMBDA_RUNTIME_API="127.0.0.1:$(cat "$S/lam/port")" AWS_LAMBDA_FUNCTION_NAME=webapp \
+	AWS_LAMBDA_FUNCTION_VERSION=7 AWS_ACCESS_KEY_ID=$FAKE_AKID AWS_SECRET_ACCESS_KEY=$FAKE_SECRET \
+	AWS_SESSION_TOKEN=$FAKE_TOKEN AWS_REGION=$FAKE_REGION BRIDGE_PREWARM_ENDPOINT="$EP" \
+	"$BRIDGE" lambda --no-stage --app "$S" --socket "$S/lam/app.sock" \
+	--cmd "exec $BUILD_DIR/tests/fake_http {socket}" >"$S/lam/log" 2>&1 &
+BL=$!
+i=0
+while ! grep -q '"call": "response"' "$S/lam/records.jsonl" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+kill -TERM $BL $FR 2>/dev/null
+wait $BL $FR 2>/dev/null
+same "$(calls "f = cs[$n0..]; [f.size, f.map { |c| c['inflight'] }.max, f.all? { |c| c['auth_ok'] }, f.map { |c| [c['name'], c['qualifier'], c['payload']].join(' ') }.uniq].join(' ')")" \
+	'3 3 true webapp 7 {"_prewarm":"fanout"}' \
+	'lambda: a warm-up with "fanout": 4 makes 3 signed calls at once to its own function and version'
+same "$(ruby -rjson -e 'r = File.readlines(ARGV[0]).map { |l| JSON.parse(l) }.find { |x| x["call"] == "response" }
+	b = JSON.parse(r["body"]); puts b["prewarmed"].to_s + " " + b["fanout"][/\A[^,]*, [^,]*, [^,]*/]' "$S/lam/records.jsonl")" \
+	"true 3 calls, 3 ok, 3 instances (3 cold)" "... its answer: its own stats and what the fan-out reached"
+check "... logged" grep -q 'kind=prewarm_fanout .*3 calls, 3 ok' "$S/lam/log"
+
 # --- the cost table -----------------------------------------------------------
 # cost R THREADS: the requests/month of the prewarm row for the seed's inputs
 cost() {
