@@ -80,6 +80,18 @@ same "$(usage --rate '5 minute' myfn)" "100 bridge: --rate: 5 minute: 5 takes th
 same "$(usage --cron '0 * * * * *' myfn | cut -c1-17)" "100 bridge: --cro" "--cron without ?: usage error"
 same "$(usage --payload '{nope' --once myfn)" "100 bridge: --payload is not JSON: {nope" "a payload that is not JSON: usage error"
 
+# --- packaging/lambda: prewarm-after-deploy, the template's schedule -------
+env AWS_ACCESS_KEY_ID=$FAKE_AKID AWS_SECRET_ACCESS_KEY=$FAKE_SECRET AWS_SESSION_TOKEN=$FAKE_TOKEN \
+	AWS_REGION=$FAKE_REGION BRIDGE_PREWARM_ENDPOINT="$EP" BRIDGE="$BRIDGE" \
+	"$TOP/packaging/lambda/prewarm-after-deploy" myfn 3 >"$S/o12" 2>&1
+same "$? $(grep -c 'round 1: 3 calls, 3 ok' "$S/o12")" "0 1" "prewarm-after-deploy FUNCTION 3: one round of 3"
+same "$(ruby -ryaml -e 'y = YAML.unsafe_load_file(ARGV[0]); f = y["Resources"]["App"]["Properties"]; e = f["Events"]["Prewarm"]
+	puts [e["Type"], e["Properties"]["ScheduleExpression"], e["Properties"]["Input"], y["Parameters"]["PrewarmSchedule"]["Default"],
+		f["Policies"][0]["Statement"][0]["Action"], f["Policies"][0]["Statement"][0]["Resource"][0].end_with?(":function:${AWS::StackName}-app"),
+		f["FunctionName"]].join(" ")' "$TOP/packaging/lambda/template.yaml")" \
+	'ScheduleV2 PrewarmSchedule {"_prewarm": "1", "fanout": ${PrewarmThreads}} rate(5 minutes) lambda:InvokeFunction true ${AWS::StackName}-app' \
+	"template.yaml: an EventBridge Scheduler schedule sending the fan-out warm-up; the function may invoke itself"
+
 # --- a warm-up that fans out, in Lambda mode ---------------------------------
 # the scheduled event carries "fanout": 4: the instance answering it calls
 # its own function 3 times at once, with its own (the role's) credentials
