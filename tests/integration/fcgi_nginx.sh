@@ -50,7 +50,9 @@ get -o "$S/r4" $hs "$U/many"
 same "$(jf "$S/r4" '(1..50).count { |i| b["headers"]["HTTP_X_H#{i}"] == "v#{i}" }')" 50 "50 headers, every one"
 get -D "$S/h5" -o /dev/null "$U/cookies"
 same "$(grep -ci '^set-cookie:' "$S/h5")" 3 "three Set-Cookie reach the client"
-check "... and the x-bridge-gid header" grep -qi '^x-bridge-gid: [0-9a-f]\{8\}' "$S/h5"
+same "$(ruby -rtime -e 'h = File.read(ARGV[0]).lines.map { |l| l.chomp.split(": ", 2) }.select { |k, _| k =~ /\Ax-bridge-/i }.to_h { |k, v| [k.downcase, v] }
+	puts [h["x-bridge-gid"] =~ /\A\h{8}\z/ ? "gid" : "-", (Time.iso8601(h["x-bridge-boot-at"]) rescue nil) ? "boot-at" : "-", h["x-bridge-prewarm-count"], h.key?("x-bridge-prewarm-at")].join(" ")' "$S/h5")" \
+	"gid boot-at 0 false" "... and x-bridge-gid, -boot-at (RFC 3339), -prewarm-count; no -prewarm-at without a warm-up"
 same "$(get "$U/big?kb=2048" | wc -c | tr -d ' ')" 2097152 "a 2 MiB answer, whole"
 hs=""
 for i in $(seq 1 250); do hs="$hs -H X-H$i:v"; done

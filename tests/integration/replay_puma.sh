@@ -166,6 +166,9 @@ same "$(ruby -rjson -rtime -e '
 	puts "#{ok.sum} of #{ok.size}"' "$OUT")" "20 of 20" \
 	"x-bridge-boot-at, -gid, -prewarm-count on every HTTP answer; no -prewarm-at before a warm-up"
 
+BRIDGE_PREWARM_HEADERS=0 "$BRIDGE" replay --app "$TOP/tests/apps/echo" --stage "$SCRATCH/stage" \
+	--socket "$SCRATCH/app.sock" "$EV/02.json" "$EV/14.json" >"$SCRATCH/nohdr" 2>/dev/null
+same "$(grep -c 'x-bridge-' "$SCRATCH/nohdr") $(wc -l <"$SCRATCH/nohdr")" "0 2" "BRIDGE_PREWARM_HEADERS=0: no x-bridge-* header"
 count=$(grep -c '^Rack: echo: ' "$SCRATCH/log")
 same "$count" 17 "the app saw exactly the 17 forwarded requests"
 check "app log lines carry the Rack: prefix" grep -q '^Rack: echo: GET /a%20b/c 0B$' "$SCRATCH/log"
