@@ -2,6 +2,7 @@
  * invoke - concurrent, signed Invoke calls (libcurl multi).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "../sockets/io.h"
 #include "bridge.h"
 #include "invoke.h"
+#include "sig.h"
 
 /* The largest answer kept: a warm-up answer is about 150 bytes. */
 #define INVOKE_MAX_ANSWER 65536
@@ -95,10 +97,11 @@ static size_t
 write_cb(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct call *c = arg;
+	size_t n = size * nmemb, room = c->body.max - c->body.len;
 
 	/* past the cap the rest is dropped: only the start is looked at */
-	buf_add(&c->body, p, size * nmemb);
-	return size * nmemb;
+	buf_add(&c->body, p, n < room ? n : room);
+	return n;
 }
 
 static size_t
@@ -112,28 +115,42 @@ header_cb(char *p, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-/* The first line of an error answer, for the report. */
+/* The message of an error answer ({"errorMessage"}, {"message"}), else
+ * its text. */
+static const char *
+message_of(struct json_object *o, const char *text)
+{
+	static const char *const keys[] = { "errorMessage", "message",
+		"Message" };
+	struct json_object *m;
+	size_t i;
+
+	for (i = 0; o && i < sizeof(keys) / sizeof(*keys); i++)
+		if (json_object_object_get_ex(o, keys[i], &m) &&
+		    json_object_is_type(m, json_type_string))
+			return json_object_get_string(m);
+	return text;
+}
+
+/* The first line of an error answer, for the report: printable ASCII
+ * only (it is someone else's text on a terminal). */
 static void
 error_reason(struct call *c)
 {
 	struct json_object *o = json_tokener_parse(c->body.p ? c->body.p : "");
-	struct json_object *m = NULL;
-	const char *s = c->body.p ? c->body.p : "";
-	size_t n;
+	const char *s = message_of(o, c->body.p ? c->body.p : "");
+	size_t n = strcspn(s, "\r\n"), i, at;
 
-	if (o &&
-	    (json_object_object_get_ex(o, "errorMessage", &m) ||
-	        json_object_object_get_ex(o, "message", &m) ||
-	        json_object_object_get_ex(o, "Message", &m)))
-		s = json_object_get_string(m);
-	n = strcspn(s, "\r\n");
-	snprintf(c->res->why, sizeof(c->res->why), "%s%s%.*s",
-	    c->res->function_error ? "function error" : "",
-	    c->res->function_error && n ? ": " : "", (int)(n > 150 ? 150 : n),
-	    s);
-	if (!c->res->function_error)
-		snprintf(c->res->why, sizeof(c->res->why), "HTTP %ld: %.*s",
-		    c->res->status, (int)(n > 150 ? 150 : n), s);
+	if (c->res->function_error)
+		at = (size_t)snprintf(c->res->why, sizeof(c->res->why),
+		    "function error%s", n ? ": " : "");
+	else
+		at = (size_t)snprintf(c->res->why, sizeof(c->res->why),
+		    "HTTP %ld: ", c->res->status);
+	for (i = 0; i < n && i < 150 && at + 1 < sizeof(c->res->why); i++)
+		c->res->why[at++] =
+		    (char)(s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?');
+	c->res->why[at] = '\0';
 	json_object_put(o);
 }
 
@@ -148,6 +165,7 @@ read_answer(struct call *c)
 	if (!o || !json_object_is_type(o, json_type_object))
 		goto out;
 	if (!json_object_object_get_ex(o, "prewarmed", &v) ||
+	    !json_object_is_type(v, json_type_boolean) ||
 	    !json_object_get_boolean(v) ||
 	    !json_object_object_get_ex(o, "gid", &v) ||
 	    !(gid = json_object_get_string(v)) || strlen(gid) != 8)
@@ -225,13 +243,35 @@ collect(CURLM *m, long long t0)
 }
 
 unsigned
+invoke_max_calls(unsigned n)
+{
+	unsigned long limit = fd_raise_limit(3 * (unsigned long)n + 64);
+
+	return limit < 3 * (unsigned long)n + 64 ?
+	    (unsigned)(limit > 67 ? (limit - 64) / 3 : 1) :
+	    n;
+}
+
+/* Signals pending on the signalfd: 1 when one asks to stop (a child's
+ * end does not). */
+static int
+stop_signal(int fd)
+{
+	int s, stop = 0;
+
+	while ((s = sig_next(fd)) > 0)
+		stop |= s != SIGCHLD;
+	return stop;
+}
+
+unsigned
 invoke_round(const struct invoke_target *t, unsigned n,
-    struct invoke_result *res, int stop_fd)
+    struct invoke_result *res, int stop_fd, int *stopped)
 {
 	struct call *calls = xcalloc(n ? n : 1, sizeof(*calls));
 	struct curl_slist *hdrs = NULL;
 	struct curl_waitfd stop = { stop_fd, CURL_WAIT_POLLIN, 0 };
-	char base[512], url[1024], sigv4[128], *userpwd, tok[4200];
+	char base[512], url[1024], sigv4[128], *userpwd, *tok = NULL;
 	CURLM *m = curl_multi_init();
 	long long t0 = clock_ms();
 	unsigned i, failed = 0;
@@ -254,8 +294,8 @@ invoke_round(const struct invoke_target *t, unsigned n,
 	hdrs =
 	    curl_slist_append(hdrs, "X-Amz-Invocation-Type: RequestResponse");
 	if (t->token) {
-		snprintf(tok, sizeof(tok), "X-Amz-Security-Token: %s",
-		    t->token);
+		tok = xmalloc(strlen(t->token) + 23);
+		sprintf(tok, "X-Amz-Security-Token: %s", t->token);
 		hdrs = curl_slist_append(hdrs, tok);
 	}
 	for (i = 0; i < n; i++) {
@@ -277,8 +317,11 @@ invoke_round(const struct invoke_target *t, unsigned n,
 		if (curl_multi_poll(m, stop_fd >= 0 ? &stop : NULL,
 		        stop_fd >= 0 ? 1 : 0, 1000, &nfd) != CURLM_OK)
 			break;
-		if (stop_fd >= 0 && stop.revents)
+		if (stop_fd >= 0 && stop.revents && stop_signal(stop_fd)) {
+			if (stopped)
+				*stopped = 1;
 			break;
+		}
 		collect(m, t0);
 	}
 	if (m)
@@ -301,6 +344,7 @@ invoke_round(const struct invoke_target *t, unsigned n,
 	if (m)
 		curl_multi_cleanup(m);
 	curl_slist_free_all(hdrs);
+	free(tok);
 	free(userpwd);
 	free(calls);
 	return failed;

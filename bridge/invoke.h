@@ -41,13 +41,18 @@ int invoke_target_env(struct invoke_target *t, char *why, size_t size);
 int invoke_check_name(const char *name, const char *what, char *why,
     size_t size);
 
+/* How many calls at once the descriptors allow (a socket each, and two
+ * while its name is resolved): n, or fewer after raising the limit. */
+unsigned invoke_max_calls(unsigned n);
+
 /*
- * n invocations at once; res[0..n) get their outcome. Stops early, with
- * the unanswered ones failed, when stop_fd (if >= 0) becomes readable.
- * Returns how many failed.
+ * n invocations at once; res[0..n) get their outcome. stop_fd, when >= 0,
+ * is the signalfd: a signal to stop (not SIGCHLD) ends the round early,
+ * the unanswered calls failed, and sets *stopped. Returns how many
+ * failed.
  */
 unsigned invoke_round(const struct invoke_target *t, unsigned n,
-    struct invoke_result *res, int stop_fd);
+    struct invoke_result *res, int stop_fd, int *stopped);
 
 /*
  * The round in one line: "N calls, N ok, N instances (N cold), latency

@@ -15,8 +15,8 @@
  *    before it is detached, so it is never seen missing while starting).
  *  - <socket>.active: touched at each request's start and end; the
  *    keeper stops after --idle-exit without a touch.
- * With --upstream cgi there is no app to keep: each CGI process stages
- * (under the lock) and runs the program itself.
+ * With --upstream cgi there is no app to keep: each CGI process runs the
+ * program itself, from --app (no staging, no lock).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -190,10 +190,16 @@ keeper(int kfd)
 		dup2(fd, 2);
 		fd_close(&fd);
 	}
-	for (fd = 3; fd < 1024; fd++)
-		if (fd != kfd)
-			close(fd);
+	/* the web server's descriptors stay with it (kfd is at least 3) */
+	if (kfd > 3)
+		close_range(3, (unsigned)kfd - 1, 0);
+	close_range((unsigned)kfd + 1, ~0U, 0);
 	lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lfd < 0)
+		log_msg(LOG_WARN, "keeper",
+		    "%s: %s; the app will not stop "
+		    "when idle",
+		    lock, strerror(errno));
 	clean_environment();
 	log_msg(LOG_INFO, "keeper", "pid=%d idle_exit_ms=%d", (int)getpid(),
 	    cfg.idle_exit_ms);
@@ -295,10 +301,17 @@ ensure_app(void)
 	if (app_up())
 		goto out;
 	/* down: one process starts it, the others wait for it here (let
-	 * go first: two upgrading at once would wait for each other) */
+	 * go first: two upgrading at once would wait for each other). A
+	 * request in flight holds the lock shared, and may hold it long: an
+	 * app that came back meanwhile ends the wait. */
 	flock(fd, LOCK_UN);
-	if (lock_until(fd, LOCK_EX, until) < 0)
-		goto fail;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (app_up())
+			goto shared;
+		if (clock_ms() >= until)
+			goto fail;
+		usleep(5000);
+	}
 	if (!app_up() && !keeper_alive(klock) && spawn_keeper(klock) < 0) {
 		log_msg(LOG_ERROR, "keeper", "unable to start: %s",
 		    strerror(errno));
@@ -313,7 +326,10 @@ ensure_app(void)
 		}
 		usleep(10000);
 	}
-	if (!up || lock_until(fd, LOCK_SH, until) < 0)
+	if (!up)
+		goto fail;
+shared:
+	if (lock_until(fd, LOCK_SH, until) < 0)
 		goto fail;
 out:
 	free(lock);

@@ -199,6 +199,12 @@ mode_prewarm(void)
 		    "--threads %u is more than the reserved concurrency %u: "
 		    "the calls past it are throttled and warm nothing",
 		    cfg.threads, cfg.reserved);
+	if (invoke_max_calls(cfg.threads) < cfg.threads) {
+		log_msg(LOG_WARN, "prewarm_threads",
+		    "--threads %u: the descriptor limit allows %u at once",
+		    cfg.threads, invoke_max_calls(cfg.threads));
+		cfg.threads = invoke_max_calls(cfg.threads);
+	}
 	sigfd = sig_init();
 	if (sigfd < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_fatal("unable to set up: %s", strerror(errno));
@@ -219,7 +225,7 @@ mode_prewarm(void)
 			break;
 		}
 		round++;
-		if (invoke_round(&t, cfg.threads, res, sigfd))
+		if (invoke_round(&t, cfg.threads, res, sigfd, &stopped))
 			failed_rounds++;
 		prewarm_time((long long)time(NULL) * 1000, stamp,
 		    sizeof(stamp));
@@ -228,6 +234,8 @@ mode_prewarm(void)
 		invoke_summary(res, cfg.threads, &line);
 		buf_addch(&line, '\n');
 		fd_write_all(1, line.p, line.len, -1);
+		if (stopped)
+			break;
 		if (!sched || cfg.once || (cfg.rounds && round >= cfg.rounds))
 			break;
 		if (s.kind == SCHEDULE_RATE) {

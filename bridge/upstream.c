@@ -688,8 +688,10 @@ cgi_end(struct upstream_call *x)
 		loop_del(x->u->loop, x->efd);
 		fd_close(&x->efd);
 	}
-	if (x->pid > 0 && (x->status != 0 || x->gone))
-		kill(-x->pid, SIGKILL);
+	/* the group; the program alone if it has not made one yet */
+	if (x->pid > 0 && (x->status != 0 || x->gone) &&
+	    kill(-x->pid, SIGKILL) < 0 && errno == ESRCH)
+		kill(x->pid, SIGKILL);
 	x->pid = -1;
 }
 

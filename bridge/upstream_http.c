@@ -178,6 +178,10 @@ upstream_take_fields(int status, const char *head, const struct http1_field *f,
 	for (i = 0; i < n; i++) {
 		if (in_list(hop, head + f[i].name, f[i].name_len))
 			continue;
+		/* the bridge's own fields are the bridge's to set */
+		if (f[i].name_len > 9 &&
+		    strncasecmp(head + f[i].name, "x-bridge-", 9) == 0)
+			continue;
 		reply_add_header(rep, head + f[i].name, f[i].name_len,
 		    head + f[i].value, f[i].value_len);
 	}

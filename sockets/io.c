@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -185,4 +186,21 @@ fd_cloexec(int fd)
 	if (fl < 0)
 		return -1;
 	return fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0 ? -1 : 0;
+}
+
+unsigned long
+fd_raise_limit(unsigned long want)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) < 0)
+		return 1024;
+	if (r.rlim_cur < want) {
+		r.rlim_cur = r.rlim_max != RLIM_INFINITY && r.rlim_max < want ?
+		    r.rlim_max :
+		    want;
+		if (setrlimit(RLIMIT_NOFILE, &r) < 0)
+			getrlimit(RLIMIT_NOFILE, &r);
+	}
+	return r.rlim_cur == RLIM_INFINITY ? want : (unsigned long)r.rlim_cur;
 }

@@ -49,4 +49,8 @@ int fd_cloexec(int fd);
 /* Milliseconds on CLOCK_MONOTONIC (never goes back; stops while frozen). */
 long long clock_ms(void);
 
+/* Raise the soft limit of open descriptors toward want, as far as the
+ * hard limit allows; the soft limit now in force. */
+unsigned long fd_raise_limit(unsigned long want);
+
 #endif

@@ -50,7 +50,8 @@ same "$BCODE" 0 "SIGTERM: exit 0"
 fcgi_start --app "$TOP/tests/apps/echo" --stage "$S/stage" --socket "$S/app.sock" --stop-grace 8s
 "$CLIENT" "$S/fcgi.sock" keep '/sleep?ms=1500' >"$S/keep.out" &
 cl=$!
-sleep 0.7
+i=0
+while ! grep -q 'echo: GET /sleep' "$S/bridge.log" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 t0=$(date +%s%N)
 fcgi_stop
 t=$((($(date +%s%N) - t0) / 1000000))
