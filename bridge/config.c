@@ -35,7 +35,7 @@ enum opt_kind {
 	O_COMPRESS,
 	O_UPSTREAM,
 	O_OCTAL,
-	O_PRICE
+	O_REAL
 };
 
 struct opt {
@@ -157,6 +157,46 @@ static const struct opt opts[] = {
 	    "x-bridge-* headers on every HTTP answer (on; 0 turns them off)" },
 	{ "pretty", NULL, O_FLAG, &cfg.pretty, 0, 1, NULL,
 	    "replay: indent each response instead of one line per event" },
+	{ "capture", "BRIDGE_CAPTURE", O_FLAG, &cfg.capture, 0, 1, NULL,
+	    "record each invocation for replay --diff (off)" },
+	{ "capture-file", "BRIDGE_CAPTURE_FILE", O_STR, &cfg.capture_file, 0, 0,
+	    "PATH",
+	    "where captures go (default: the log stream, after "
+	    "\"BRIDGE_CAPTURE \")" },
+	{ "capture-max", "BRIDGE_CAPTURE_MAX", O_SIZE, &cfg.capture_max, 4096,
+	    1LL << 40, "SIZE",
+	    "the capture file is rotated to FILE.1 past this size (64m)" },
+	{ "capture-sample", "BRIDGE_CAPTURE_SAMPLE", O_REAL,
+	    &cfg.capture_sample, 0, 1, "FRACTION",
+	    "the share of invocations recorded (1; 0.01 is one in a hundred)" },
+	{ "capture-body-max", "BRIDGE_CAPTURE_BODY_MAX", O_SIZE,
+	    &cfg.capture_body_max, 0, 1LL << 30, "SIZE",
+	    "bodies past this are kept as a SHA-256 and a length (64k)" },
+	{ "capture-redact-headers", "BRIDGE_CAPTURE_REDACT_HEADERS", O_STR,
+	    &cfg.capture_redact_headers, 0, 0, "LIST",
+	    "header names redacted besides Authorization, Cookie, Set-Cookie, "
+	    "X-Api-Key" },
+	{ "capture-redact-paths", "BRIDGE_CAPTURE_REDACT_PATHS", O_STR,
+	    &cfg.capture_redact_paths, 0, 0, "LIST",
+	    "JSON body paths redacted (password,user.token,items[*].card)" },
+	{ "diff", NULL, O_FLAG, &cfg.diff, 0, 1, NULL,
+	    "replay: compare each captured answer with the app's new one" },
+	{ "diff-ignore-headers", "BRIDGE_DIFF_IGNORE_HEADERS", O_STR,
+	    &cfg.diff_ignore_headers, 0, 0, "LIST",
+	    "replay --diff: headers not compared (date,x-bridge-*,"
+	    "x-request-id,x-runtime,etag); Set-Cookie by names only" },
+	{ "diff-ignore-paths", "BRIDGE_DIFF_IGNORE_PATHS", O_STR,
+	    &cfg.diff_ignore_paths, 0, 0, "LIST",
+	    "replay --diff: JSON body paths not compared (meta.time,"
+	    "items[*].id)" },
+	{ "concurrency", NULL, O_UINT, &cfg.concurrency, 1, 256, "N",
+	    "replay --diff: events in flight at once (1)" },
+	{ "filter", NULL, O_STR, &cfg.filter, 0, 0, "REGEX",
+	    "replay --diff: only events whose \"METHOD /path\" matches" },
+	{ "limit", NULL, O_UINT, &cfg.limit, 1, 100000000, "N",
+	    "replay --diff: the first N events only" },
+	{ "json", NULL, O_FLAG, &cfg.json, 0, 1, NULL,
+	    "replay --diff: the report as JSON" },
 	{ "rate", "BRIDGE_PREWARM_RATE", O_STR, &cfg.rate, 0, 0, "RATE",
 	    "prewarm: every 5m, 1h, \"5 minutes\", \"rate(1 hour)\"" },
 	{ "cron", "BRIDGE_PREWARM_CRON", O_STR, &cfg.cron, 0, 0, "CRON",
@@ -193,12 +233,12 @@ static const struct opt opts[] = {
 	    "cost: compare with provisioned concurrency for K instances" },
 	{ "hours", NULL, O_UINT, &cfg.hours, 1, 8784, "N",
 	    "cost: the period (730, a month)" },
-	{ "price-request", NULL, O_PRICE, &cfg.price_request, 0, 0, "USD",
+	{ "price-request", NULL, O_REAL, &cfg.price_request, 0, 1000, "USD",
 	    "cost: per request (0.0000002)" },
-	{ "price-gbs", NULL, O_PRICE, &cfg.price_gbs, 0, 0, "USD",
+	{ "price-gbs", NULL, O_REAL, &cfg.price_gbs, 0, 1000, "USD",
 	    "cost: per GB-second on demand (x86_64 0.0000166667, arm64 "
 	    "0.0000133334)" },
-	{ "price-provisioned", NULL, O_PRICE, &cfg.price_provisioned, 0, 0,
+	{ "price-provisioned", NULL, O_REAL, &cfg.price_provisioned, 0, 1000,
 	    "USD",
 	    "cost: per GB-second of provisioned capacity (x86_64 "
 	    "0.0000041667, arm64 0.0000033334)" },
@@ -370,12 +410,12 @@ set_opt(const struct opt *o, const char *v, const char *from)
 			return 0;
 		}
 		break;
-	case O_PRICE: {
+	case O_REAL: {
 		char *end;
-		double price = strtod(v, &end);
+		double real = strtod(v, &end);
 
-		if (*v >= '0' && *v <= '9' && !*end && price < 1000) {
-			*(double *)o->dst = price;
+		if (*v >= '0' && *v <= '9' && !*end && real <= (double)o->hi) {
+			*(double *)o->dst = real;
 			return 0;
 		}
 		break;
@@ -459,6 +499,11 @@ defaults(void)
 	cfg.events_path = "/events";
 	cfg.prewarm_headers = 1;
 	cfg.threads = 1;
+	cfg.capture_max = 64 * 1024 * 1024;
+	cfg.capture_sample = 1;
+	cfg.capture_body_max = 64 * 1024;
+	cfg.diff_ignore_headers = "date,x-bridge-*,x-request-id,x-runtime,etag";
+	cfg.concurrency = 1;
 	cfg.payload = "{\"_prewarm\":\"1\"}";
 	cfg.memory_mb = 1024;
 	cfg.duration_ms = 100;

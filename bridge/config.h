@@ -68,6 +68,15 @@ struct config {
 	const char *prewarm_key;
 	int prewarm_delay_ms;
 	int prewarm_headers;
+	/* capture, replay --diff */
+	int capture;
+	const char *capture_file;
+	size_t capture_max, capture_body_max;
+	double capture_sample;
+	const char *capture_redact_headers, *capture_redact_paths;
+	int diff, json;
+	const char *diff_ignore_headers, *diff_ignore_paths, *filter;
+	unsigned concurrency, limit;
 	/* bridge prewarm */
 	const char *rate, *cron; /* the schedule; cron wins */
 	unsigned threads;        /* warm-ups at once */

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,6 +33,7 @@
 #include "../sockets/io.h"
 #include "../sockets/unix.h"
 #include "bridge.h"
+#include "capture.h"
 #include "cgireq.h"
 #include "config.h"
 #include "core.h"
@@ -75,7 +75,10 @@ struct fconn {
 	struct upstream_stream us;
 	unsigned long long cl, got, excess;
 	int in_core;
-	int lost; /* out went past its cap: the client reads nothing */
+	int lost;     /* out went past its cap: the client reads nothing */
+	int cap_this; /* recording this request */
+	struct capture_body capbody; /* ... its answer's body */
+	long long t0;
 	struct buf out;
 	long long last_io;
 	unsigned timer;
@@ -84,13 +87,15 @@ struct fconn {
 struct fsrv {
 	struct core core;
 	struct prewarm stats;
+	struct capture cap;
 	int lfd;
 	int listening; /* lfd is in the loop */
 	unsigned nconns;
 	struct fconn *conns;
 	struct fconn *dead; /* closed, to be freed by bury */
 	unsigned bury_timer;
-	unsigned accept_timer; /* accepting again after EMFILE */
+	unsigned accept_timer;   /* accepting again after EMFILE */
+	long long accept_logged; /* when that was last logged */
 	int stopping;
 };
 
@@ -199,6 +204,8 @@ stream_body(void *arg, const char *p, size_t n)
 
 	if (c->fd < 0 || c->lost)
 		return -1; /* the client is gone */
+	if (c->cap_this)
+		capture_body_add(&c->capbody, p, n);
 	put_stdout(c, p, n);
 	if (c->lost)
 		return -1;
@@ -210,6 +217,38 @@ static int
 stream_full(void *arg)
 {
 	return ((struct fconn *)arg)->out.len > FCONN_OUT_HIGH;
+}
+
+/* Record the request as an HTTP API 2.0 event and its answer as the
+ * response Lambda would have sent for it. */
+static void
+save_capture(struct fconn *c)
+{
+	struct buf ev = BUF_INIT, out = BUF_INIT;
+	struct lambda_opts lo;
+	size_t size = 0;
+	int over = c->capbody.length > cfg.capture_body_max;
+
+	buf_init(&ev, BRIDGE_MAX_EVENT);
+	capture_event(&c->req, &ev);
+	if (c->us.head_done) {
+		/* streamed: the body went by in pieces */
+		buf_reset(&c->rep.body);
+		if (!over && c->capbody.head.len)
+			buf_add(&c->rep.body, c->capbody.head.p,
+			    c->capbody.head.len);
+	}
+	memset(&lo, 0, sizeof(lo));
+	lo.kind = REQ_V2;
+	lo.head = strcmp(c->req.method, "HEAD") == 0;
+	lo.max = 4 * BRIDGE_MAX_APP_BODY;
+	buf_init(&out, 4 * BRIDGE_MAX_APP_BODY + 65536);
+	reply_to_lambda(&c->rep, &lo, &out, &size);
+	capture_write(&c->srv->cap, ev.p ? ev.p : "", ev.len,
+	    out.p ? out.p : "", out.len, c->req.request_id, clock_ms() - c->t0,
+	    c->us.head_done && over ? &c->capbody : NULL);
+	buf_release(&ev);
+	buf_release(&out);
 }
 
 /* The request is over: the rest of the answer, END_REQUEST, and the
@@ -227,6 +266,10 @@ answered(struct fconn *c)
 	if (fcgi_put_end_stream(&c->out, FCGI_STDOUT, c->id) < 0)
 		c->lost = 1;
 	end_request(c, c->id, FCGI_REQUEST_COMPLETE);
+	if (c->cap_this)
+		save_capture(c);
+	c->cap_this = 0;
+	capture_body_release(&c->capbody);
 	request_release(&c->req);
 	reply_release(&c->rep);
 	buf_release(&c->params);
@@ -267,6 +310,10 @@ serve(struct fconn *c)
 		    c->req.request_id, c->excess);
 	c->req.deadline_ms = clock_ms() + cfg.timeout_ms;
 	prewarm_call(&c->srv->stats);
+	c->t0 = clock_ms();
+	c->cap_this = capture_sample(&c->srv->cap);
+	if (c->cap_this)
+		capture_body_init(&c->capbody, cfg.capture_body_max);
 	c->state = F_SERVE;
 	memset(&c->us, 0, sizeof(c->us));
 	c->us.head = stream_head;
@@ -543,6 +590,7 @@ bury(void *arg)
 		buf_release(&c->out);
 		request_release(&c->req);
 		reply_release(&c->rep);
+		capture_body_release(&c->capbody);
 		free(c);
 	}
 }
@@ -614,8 +662,13 @@ accept_again(void *arg)
 static void
 accept_pause(struct fsrv *s)
 {
-	log_msg(LOG_ERROR, "accept", "%s: not accepting for %d ms",
-	    strerror(errno), ACCEPT_PAUSE_MS);
+	long long now = clock_ms();
+
+	if (now - s->accept_logged >= 10000) {
+		log_msg(LOG_ERROR, "accept", "%s: not accepting for %d ms",
+		    strerror(errno), ACCEPT_PAUSE_MS);
+		s->accept_logged = now;
+	}
 	s->listening = 0;
 	loop_events(&s->core.loop, s->lfd, 0);
 	if (!s->accept_timer)
@@ -753,22 +806,6 @@ open_listener(void)
 	return -1;
 }
 
-/* Each connection holds a descriptor, and one to the app while served:
- * the soft limit raised toward that, as far as the hard one allows. */
-static void
-raise_nofile(void)
-{
-	struct rlimit r;
-	rlim_t want = 2 * (rlim_t)cfg.max_conns + 64;
-
-	if (getrlimit(RLIMIT_NOFILE, &r) < 0 || r.rlim_cur >= want)
-		return;
-	r.rlim_cur = r.rlim_max != RLIM_INFINITY && r.rlim_max < want ?
-	    r.rlim_max :
-	    want;
-	setrlimit(RLIMIT_NOFILE, &r);
-}
-
 int
 mode_fcgi(void)
 {
@@ -781,7 +818,8 @@ mode_fcgi(void)
 	s.lfd = -1;
 	log_set_policy(LOG_DROP, &s.core.loop);
 	prewarm_init(&s.stats);
-	raise_nofile();
+	/* a descriptor per connection, and one to the app while served */
+	fd_raise_limit(2 * (unsigned long)cfg.max_conns + 64);
 	s.lfd = open_listener();
 	if (s.lfd < 0)
 		return EXIT_SYSTEM;
@@ -790,6 +828,7 @@ mode_fcgi(void)
 		code = core_stop(&s.core);
 		return code ? code : EXIT_SYSTEM;
 	}
+	capture_init(&s.cap, "fcgi");
 	loop_add(&s.core.loop, s.lfd, POLLIN, on_accept, &s);
 	s.listening = 1;
 	log_msg(LOG_INFO, "fcgi_listen", "on %s",
@@ -806,7 +845,12 @@ mode_fcgi(void)
 		unlink(cfg.listen);
 	for (c = s.conns; c; c = next) {
 		next = c->next;
-		if (c->state != F_SERVE)
+		if (c->state == F_SERVE)
+			continue;
+		/* an answer still on its way gets the grace too */
+		if (c->out.len)
+			c->state = F_DONE;
+		else
 			conn_close(c);
 	}
 	until = clock_ms() + cfg.stop_grace_ms;
@@ -818,6 +862,7 @@ mode_fcgi(void)
 	log_msg(LOG_INFO, "shutdown", "signal=%d served=%lu",
 	    s.core.child.stop_sig, s.core.served);
 	code = core_stop(&s.core);
+	capture_release(&s.cap);
 	log_flush(1000);
 	return code;
 }

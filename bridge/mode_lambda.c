@@ -23,6 +23,7 @@
 #include "event.h"
 #include "log.h"
 #include "mode.h"
+#include "capture.h"
 #include "invoke.h"
 #include "prewarm.h"
 #include "rapi.h"
@@ -37,6 +38,9 @@ struct lambda {
 	struct event_opts eopts;
 	struct invocation inv;
 	struct prewarm stats;
+	struct capture cap;
+	int cap_this;   /* record this invocation */
+	long long t0;   /* when it began (clock_ms) */
 	struct buf out; /* the completion's body */
 	char path[256]; /* /runtime/invocation/<id>/... */
 	int warned_deadline;
@@ -91,6 +95,12 @@ complete(struct lambda *L, const char *what, const char *error_type,
 	    L->inv.id, what);
 	st = rapi_post(&L->api, L->path, "application/json", error_type, body,
 	    n);
+	if (L->cap_this) {
+		/* after the answer went: the caller does not wait for it */
+		capture_write(&L->cap, L->inv.event.p, L->inv.event.len, body,
+		    n, L->inv.id, clock_ms() - L->t0, NULL);
+		L->cap_this = 0;
+	}
 	if (st == 202)
 		return;
 	if (st == 413)
@@ -443,8 +453,9 @@ fan_out(struct lambda *L, unsigned n)
 	} else if (left < 1000) {
 		buf_printf(&line, "no time left before the deadline");
 	} else {
+		n = invoke_max_calls(n - 1) + 1;
 		res = xcalloc(n - 1, sizeof(*res));
-		invoke_round(&t, n - 1, res, -1);
+		invoke_round(&t, n - 1, res, -1, NULL);
 		invoke_summary(res, n - 1, &line);
 		free(res);
 	}
@@ -484,6 +495,8 @@ invoke(struct lambda *L)
 	enum event_class cls;
 
 	prewarm_call(&L->stats);
+	L->t0 = clock_ms();
+	L->cap_this = 0;
 	if (*L->inv.trace)
 		setenv("_X_AMZN_TRACE_ID", L->inv.trace, 1);
 	else
@@ -496,6 +509,7 @@ invoke(struct lambda *L)
 	request_init(&req, cfg.max_body);
 	cls = event_parse(L->inv.event.p, L->inv.event.len, &L->eopts, &req,
 	    &info);
+	L->cap_this = cls != EVENT_WARMER && capture_sample(&L->cap);
 	switch (cls) {
 	case EVENT_HTTP:
 		serve_http(L, &req, info.what);
@@ -623,6 +637,7 @@ mode_lambda(void)
 	L.eopts.base_path = cfg.base_path;
 	L.eopts.prewarm_key = cfg.prewarm_key;
 	L.eopts.tok = event_tokener();
+	capture_init(&L.cap, "lambda");
 	code = EXIT_SYSTEM;
 	if (core_start(&L.core) < 0 || !concurrency_ok()) {
 		if (!L.core.fail_type)
@@ -642,6 +657,7 @@ mode_lambda(void)
 	if (core_stop(&L.core) && code == 0)
 		code = EXIT_SYSTEM;
 	invocation_release(&L.inv);
+	capture_release(&L.cap);
 	buf_release(&L.out);
 	return code;
 }

@@ -22,6 +22,7 @@
 #include "core.h"
 #include "event.h"
 #include "log.h"
+#include "capture.h"
 #include "mode.h"
 #include "prewarm.h"
 
@@ -29,6 +30,7 @@ struct replay {
 	struct core core;
 	struct event_opts eopts;
 	struct prewarm stats;
+	struct capture cap;
 	struct buf out;
 	unsigned long events;
 	const char *source; /* the file being replayed, for log lines */
@@ -97,9 +99,11 @@ replay_event(struct replay *r, const char *text, size_t len)
 	struct request req;
 	enum event_class cls;
 	char msg[256];
+	long long t0;
 
 	r->events++;
 	prewarm_call(&r->stats);
+	t0 = clock_ms();
 	request_init(&req, cfg.max_body);
 	cls = event_parse(text, len, &r->eopts, &req, &info);
 	switch (cls) {
@@ -127,6 +131,9 @@ replay_event(struct replay *r, const char *text, size_t len)
 		    &r->out);
 		break;
 	}
+	if (cls != EVENT_WARMER && capture_sample(&r->cap))
+		capture_write(&r->cap, text, len, r->out.p, r->out.len,
+		    req.request_id, clock_ms() - t0, NULL);
 	request_release(&req);
 	print_line(r);
 }
@@ -463,9 +470,11 @@ mode_replay(void)
 	r.eopts.prewarm_key = cfg.prewarm_key;
 	r.eopts.tok = event_tokener();
 	prewarm_init(&r.stats);
+	capture_init(&r.cap, "replay");
 	buf_init(&r.out, 4 * BRIDGE_MAX_APP_BODY);
 	if (core_start(&r.core) < 0) {
 		core_stop(&r.core);
+		capture_release(&r.cap);
 		buf_release(&r.out);
 		json_tokener_free(r.eopts.tok);
 		return EXIT_SYSTEM;
@@ -476,6 +485,7 @@ mode_replay(void)
 		log_msg(LOG_INFO, "shutdown", "signal=%d events=%lu",
 		    r.core.child.stop_sig, r.events);
 	code = core_stop(&r.core);
+	capture_release(&r.cap);
 	buf_release(&r.out);
 	json_tokener_free(r.eopts.tok);
 	return code;
