@@ -71,10 +71,18 @@ open_file(struct capture *c)
 }
 
 void
-capture_init(struct capture *c, const char *mode)
+capture_secret_names(char ***v, size_t *n)
 {
 	size_t i;
 
+	for (i = 0; i < sizeof(secret_headers) / sizeof(*secret_headers); i++)
+		add_list(v, n, secret_headers[i], 1);
+	add_list(v, n, cfg.capture_redact_headers, 1);
+}
+
+void
+capture_init(struct capture *c, const char *mode)
+{
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	if (!cfg.capture)
@@ -85,9 +93,7 @@ capture_init(struct capture *c, const char *mode)
 	c->max_size = cfg.capture_max;
 	c->sample = cfg.capture_sample;
 	c->body_max = cfg.capture_body_max;
-	for (i = 0; i < sizeof(secret_headers) / sizeof(*secret_headers); i++)
-		add_list(&c->headers, &c->nheaders, secret_headers[i], 1);
-	add_list(&c->headers, &c->nheaders, cfg.capture_redact_headers, 1);
+	capture_secret_names(&c->headers, &c->nheaders);
 	add_list(&c->paths, &c->npaths, cfg.capture_redact_paths, 0);
 	if (getrandom(&c->rng, sizeof(c->rng), 0) != sizeof(c->rng))
 		c->rng = (unsigned long long)time(NULL) ^ (unsigned)getpid();

@@ -51,6 +51,10 @@ struct capture_body {
 	unsigned long long length;
 };
 
+/* The header names redacted (lower case): the secret ones and
+ * --capture-redact-headers; appended to *v. */
+void capture_secret_names(char ***v, size_t *n);
+
 /* From the BRIDGE_CAPTURE* settings; off unless BRIDGE_CAPTURE is set. */
 void capture_init(struct capture *c, const char *mode);
 /* Log what was written and dropped, close the file. */

@@ -25,6 +25,7 @@
 #include "capture.h"
 #include "mode.h"
 #include "prewarm.h"
+#include "replay_diff.h"
 
 struct replay {
 	struct core core;
@@ -100,7 +101,14 @@ replay_event(struct replay *r, const char *text, size_t len)
 	enum event_class cls;
 	char msg[256];
 	long long t0;
+	struct json_object *rec = NULL, *ev;
 
+	/* a capture line: its event */
+	if (memmem(text, len, "bridge_capture", 14) &&
+	    (rec = capture_parse_line(text, len)) != NULL &&
+	    json_object_object_get_ex(rec, "event", &ev))
+		text = json_object_to_json_string_length(ev,
+		    JSON_C_TO_STRING_PLAIN, &len);
 	r->events++;
 	prewarm_call(&r->stats);
 	t0 = clock_ms();
@@ -135,6 +143,7 @@ replay_event(struct replay *r, const char *text, size_t len)
 		capture_write(&r->cap, text, len, r->out.p, r->out.len,
 		    req.request_id, clock_ms() - t0, NULL);
 	request_release(&req);
+	json_object_put(rec);
 	print_line(r);
 }
 
@@ -185,6 +194,7 @@ struct stream {
 	struct json_tokener *tok;
 	enum stream_mode mode;
 	int eof, skip_line, pending;
+	int export; /* a log export: only the lines with a capture count */
 };
 
 static void
@@ -240,7 +250,10 @@ stream_lines(struct stream *s)
 		if (!nl && !s->eof && left <= BRIDGE_MAX_EVENT)
 			break;
 		n = nl ? (size_t)(nl - p) : left;
-		if (strspn(p, " \t\r") < n)
+		if (strspn(p, " \t\r") < n &&
+		    (!s->export ||
+		        memmem(p, n, CAPTURE_MARKER,
+		            sizeof(CAPTURE_MARKER) - 1)))
 			replay_event(s->r, p, n);
 		off += nl ? n + 1 : n;
 	}
@@ -318,13 +331,15 @@ stream_docs(struct stream *s)
 }
 
 static void
-replay_stream(struct replay *r, int fd)
+replay_stream(struct replay *r, int fd, int export)
 {
 	struct stream s;
 
 	memset(&s, 0, sizeof(s));
 	s.r = r;
 	s.fd = fd;
+	s.export = export;
+	s.mode = export ? STREAM_LINES : STREAM_UNKNOWN;
 	buf_init(&s.acc, BRIDGE_MAX_EVENT + 65536 + 1);
 	s.tok = json_tokener_new_ex(BRIDGE_JSON_DEPTH);
 	json_tokener_set_flags(s.tok,
@@ -355,6 +370,34 @@ ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+/* Does the file hold CAPTURE_MARKER (a log export)? It is read from
+ * the start again afterwards. */
+static int
+has_marker(int fd)
+{
+	const size_t m = sizeof(CAPTURE_MARKER) - 1;
+	char chunk[65536 + sizeof(CAPTURE_MARKER)];
+	size_t keep = 0;
+	ssize_t n;
+	int found = 0;
+	struct stat sb;
+
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode))
+		return 0; /* read once only: never a log export */
+	while (!found &&
+	    (n = fd_read(fd, chunk + keep, sizeof(chunk) - keep)) > 0) {
+		found =
+		    memmem(chunk, keep + (size_t)n, CAPTURE_MARKER, m) != NULL;
+		keep += (size_t)n;
+		if (keep >= m) {
+			memmove(chunk, chunk + keep - (m - 1), m - 1);
+			keep = m - 1;
+		}
+	}
+	lseek(fd, 0, SEEK_SET);
+	return found;
+}
+
 static void
 replay_file(struct replay *r, const char *path)
 {
@@ -362,8 +405,10 @@ replay_file(struct replay *r, const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	r->source = path;
-	if (fd >= 0 && ends_with(path, ".jsonl")) {
-		replay_stream(r, fd);
+	if (fd >= 0 && has_marker(fd)) {
+		replay_stream(r, fd, 1);
+	} else if (fd >= 0 && ends_with(path, ".jsonl")) {
+		replay_stream(r, fd, 0);
 	} else if (fd < 0 || slurp(fd, BRIDGE_MAX_EVENT + 1, &text) < 0) {
 		log_msg(LOG_ERROR, "replay_bad_file", "file=%s: %s", path,
 		    errno == EMSGSIZE ? "too large" : strerror(errno));
@@ -431,7 +476,7 @@ replay_input(struct replay *r, const char *arg)
 
 	if (strcmp(arg, "-") == 0) {
 		r->source = "-";
-		replay_stream(r, 0);
+		replay_stream(r, 0, 0);
 	} else if (stat(arg, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		replay_dir(r, arg);
 	} else {
@@ -478,6 +523,14 @@ mode_replay(void)
 		buf_release(&r.out);
 		json_tokener_free(r.eopts.tok);
 		return EXIT_SYSTEM;
+	}
+	if (cfg.diff) {
+		code = replay_diff(&r.core, &r.eopts);
+		i = core_stop(&r.core);
+		capture_release(&r.cap);
+		buf_release(&r.out);
+		json_tokener_free(r.eopts.tok);
+		return i ? i : code;
 	}
 	for (i = 0; i < cfg.nfiles && !r.core.child.stop_sig; i++)
 		replay_input(&r, cfg.files[i]);
