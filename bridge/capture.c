@@ -100,7 +100,9 @@ capture_init(struct capture *c, const char *mode)
 	buf_init(&c->line, 64 * 1024 * 1024);
 	if (c->path)
 		open_file(c);
-	log_msg(LOG_INFO, "capture", "to %s sample=%g body_max=%zu",
+	/* a CGI process per request: its lines are not news */
+	log_msg(strcmp(mode, "cgi") == 0 ? LOG_DEBUG : LOG_INFO, "capture",
+	    "to %s sample=%g body_max=%zu",
 	    c->path ? c->path : "the log stream", c->sample, c->body_max);
 }
 
@@ -110,8 +112,10 @@ capture_release(struct capture *c)
 	size_t i;
 
 	if (c->on)
-		log_msg(LOG_INFO, "capture_done", "written=%lu dropped=%lu",
-		    c->written, c->dropped);
+		log_msg(c->dropped || strcmp(c->mode, "cgi") != 0 ? LOG_INFO :
+		                                                    LOG_DEBUG,
+		    "capture_done", "written=%lu dropped=%lu", c->written,
+		    c->dropped);
 	if (c->path)
 		fd_close(&c->fd);
 	for (i = 0; i < c->nheaders; i++)
@@ -594,6 +598,34 @@ capture_event(const struct request *req, struct buf *out)
 	json_object_put(o);
 	buf_release(&path);
 	buf_release(&body);
+}
+
+void
+capture_http(struct capture *c, const struct request *req, struct reply *rep,
+    int streamed, const struct capture_body *body, long long ms)
+{
+	struct buf ev = BUF_INIT, out = BUF_INIT;
+	struct lambda_opts lo;
+	size_t size = 0;
+	int over = streamed && body->length > c->body_max;
+
+	buf_init(&ev, BRIDGE_MAX_EVENT);
+	capture_event(req, &ev);
+	if (streamed) {
+		buf_reset(&rep->body);
+		if (!over && body->head.len)
+			buf_add(&rep->body, body->head.p, body->head.len);
+	}
+	memset(&lo, 0, sizeof(lo));
+	lo.kind = REQ_V2;
+	lo.head = strcmp(req->method, "HEAD") == 0;
+	lo.max = 4 * BRIDGE_MAX_APP_BODY;
+	buf_init(&out, 4 * BRIDGE_MAX_APP_BODY + 65536);
+	reply_to_lambda(rep, &lo, &out, &size);
+	capture_write(c, ev.p ? ev.p : "", ev.len, out.p ? out.p : "", out.len,
+	    req->request_id, ms, over ? body : NULL);
+	buf_release(&ev);
+	buf_release(&out);
 }
 
 void

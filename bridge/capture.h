@@ -20,6 +20,7 @@
 #include <json-c/json.h>
 
 #include "../sockets/buf.h"
+#include "reply.h"
 #include "request.h"
 #include "sha256.h"
 
@@ -74,6 +75,16 @@ void capture_write(struct capture *c, const char *event, size_t elen,
 
 /* An HTTP API 2.0 event for a request of the FastCGI or CGI front end. */
 void capture_event(const struct request *req, struct buf *out);
+
+/*
+ * Record a request of the FastCGI or CGI front end: req as an HTTP API 2.0
+ * event, rep as the response Lambda would have sent. When the answer was
+ * streamed (its body went by in pieces into body), rep's body is replaced
+ * by body's, or by its hash past the cap.
+ */
+void capture_http(struct capture *c, const struct request *req,
+    struct reply *rep, int streamed, const struct capture_body *body,
+    long long ms);
 
 void capture_body_init(struct capture_body *b, size_t max);
 void capture_body_add(struct capture_body *b, const char *p, size_t n);

@@ -35,6 +35,7 @@
 #include "../sockets/io.h"
 #include "../sockets/unix.h"
 #include "bridge.h"
+#include "capture.h"
 #include "cgireq.h"
 #include "config.h"
 #include "core.h"
@@ -363,10 +364,13 @@ on_head(void *arg, struct reply *rep)
 	write_head(rep);
 }
 
+/* The answer's body as it is streamed: to stdout, and to the capture
+ * when this request is recorded (arg). */
 static int
 on_body(void *arg, const char *p, size_t n)
 {
-	(void)arg;
+	if (arg)
+		capture_body_add(arg, p, n);
 	return fd_write_all(1, p, n, -1) < 0 ? -1 : 0;
 }
 
@@ -483,6 +487,10 @@ mode_cgi(void)
 	unsigned long long cl = 0;
 	size_t n = 0, i;
 	char id[37];
+	struct capture cap;
+	struct capture_body body;
+	int recording;
+	long long t0;
 
 	/* a web server that stops reading: EPIPE, not death */
 	signal(SIGPIPE, SIG_IGN);
@@ -513,16 +521,28 @@ mode_cgi(void)
 		write_reply(&rep, 0);
 		goto out;
 	}
+	capture_init(&cap, "cgi");
+	memset(&body, 0, sizeof(body));
+	recording = capture_sample(&cap);
+	if (recording)
+		capture_body_init(&body, cfg.capture_body_max);
 	memset(&us, 0, sizeof(us));
 	us.head = on_head;
 	us.body = on_body;
 	us.full = never_full;
+	us.arg = recording ? &body : NULL;
+	t0 = clock_ms();
 	if (cfg.upstream == UPSTREAM_CGI)
 		run_program(&req, &rep, &us);
 	else
 		forward(&req, &rep, &us);
 	if (!us.head_done)
 		write_reply(&rep, strcmp(req.method, "HEAD") == 0);
+	if (recording)
+		capture_http(&cap, &req, &rep, us.head_done, &body,
+		    clock_ms() - t0);
+	capture_body_release(&body);
+	capture_release(&cap);
 out:
 	request_release(&req);
 	reply_release(&rep);

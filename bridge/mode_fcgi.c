@@ -219,38 +219,6 @@ stream_full(void *arg)
 	return ((struct fconn *)arg)->out.len > FCONN_OUT_HIGH;
 }
 
-/* Record the request as an HTTP API 2.0 event and its answer as the
- * response Lambda would have sent for it. */
-static void
-save_capture(struct fconn *c)
-{
-	struct buf ev = BUF_INIT, out = BUF_INIT;
-	struct lambda_opts lo;
-	size_t size = 0;
-	int over = c->capbody.length > cfg.capture_body_max;
-
-	buf_init(&ev, BRIDGE_MAX_EVENT);
-	capture_event(&c->req, &ev);
-	if (c->us.head_done) {
-		/* streamed: the body went by in pieces */
-		buf_reset(&c->rep.body);
-		if (!over && c->capbody.head.len)
-			buf_add(&c->rep.body, c->capbody.head.p,
-			    c->capbody.head.len);
-	}
-	memset(&lo, 0, sizeof(lo));
-	lo.kind = REQ_V2;
-	lo.head = strcmp(c->req.method, "HEAD") == 0;
-	lo.max = 4 * BRIDGE_MAX_APP_BODY;
-	buf_init(&out, 4 * BRIDGE_MAX_APP_BODY + 65536);
-	reply_to_lambda(&c->rep, &lo, &out, &size);
-	capture_write(&c->srv->cap, ev.p ? ev.p : "", ev.len,
-	    out.p ? out.p : "", out.len, c->req.request_id, clock_ms() - c->t0,
-	    c->us.head_done && over ? &c->capbody : NULL);
-	buf_release(&ev);
-	buf_release(&out);
-}
-
 /* The request is over: the rest of the answer, END_REQUEST, and the
  * connection kept for the next request or closed. */
 static void
@@ -267,7 +235,8 @@ answered(struct fconn *c)
 		c->lost = 1;
 	end_request(c, c->id, FCGI_REQUEST_COMPLETE);
 	if (c->cap_this)
-		save_capture(c);
+		capture_http(&c->srv->cap, &c->req, &c->rep, c->us.head_done,
+		    &c->capbody, clock_ms() - c->t0);
 	c->cap_this = 0;
 	capture_body_release(&c->capbody);
 	request_release(&c->req);

@@ -156,4 +156,17 @@ same "$(cap "$S/fcgi.cap" 'r = cs[1]["response"]; [r["bodyLength"], r["bodySha25
 	"102400 $(ruby -e 'o = File.binread(ARGV[0]); h = o.index("\r\n\r\n"); print o[h + 4...o.rindex("\nEND id=")]' "$S/big.out" | sha256sum | cut -d' ' -f1)" \
 	"fcgi: a streamed 100 KiB answer past the cap: hashed whole, its length"
 
+# --- CGI: the same, from the CGI environment ------------------------------------
+printf 'hi' | env REQUEST_METHOD=POST REQUEST_URI='/cgi/x?q=1' CONTENT_LENGTH=2 SERVER_NAME=cgi.test \
+	SERVER_PORT=80 REMOTE_ADDR=192.0.2.8 HTTP_X_TRACE=t2 BRIDGE_CAPTURE=1 BRIDGE_CAPTURE_FILE="$S/cgi.cap" \
+	BRIDGE_APP="$TOP/tests/apps/cgi" BRIDGE_SOCKET="$S/prog.sock" BRIDGE_UPSTREAM=cgi BRIDGE_CMD=./app.cgi \
+	"$BRIDGE" cgi >"$S/cgi.out" 2>"$S/cgi.err"
+same "$(cap "$S/cgi.cap" 'c = cs[0]; e = c["event"]; [c["mode"], e["rawPath"], e["rawQueryString"], e["headers"]["x-trace"], e["body"], c["status"], c["response"]["body"].include?("method=POST")].join(" ")')" \
+	"cgi /cgi/x q=1 t2 hi 200 true" "cgi: the request and its streamed answer captured"
+
+# --- a terminal gets a progress bar ------------------------------------------------
+APP_VERSION=1 script -qec "'$BRIDGE' replay --diff --app '$VERS' --stage '$S/vstage' --socket '$S/v.sock' '$S/shop.cap' >/dev/null" /dev/null >"$S/tty.out"
+check "replay --diff on a terminal: a progress bar with the rate and the time left" \
+	grep -q '\[##############################\] 20/20  [0-9.]*/s  ETA 0s' "$S/tty.out"
+
 finish
