@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../sockets/alloc.h"
 #include "b64.h"
 #include "bridge.h"
 #include "compare.h"
@@ -70,11 +71,10 @@ add_line(struct lines *l, const struct compare_opts *o, const char *name,
     const char *value)
 {
 	size_t nl = strlen(name), i;
-	char *s = malloc(nl + strlen(value) + 3);
+	/* ": [redacted]" or ": " value "=...": at most 16 more than both */
+	char *s = xmalloc(nl + strlen(value) + 16);
 	const char *eq;
 
-	if (!s)
-		return;
 	for (i = 0; i < nl; i++)
 		s[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ?
 		        name[i] - 'A' + 'a' :
@@ -88,12 +88,7 @@ add_line(struct lines *l, const struct compare_opts *o, const char *name,
 		sprintf(s + nl, ": %.*s=...", (int)(eq - value), value);
 	else
 		sprintf(s + nl, ": %s", value);
-	l->v = realloc(l->v, (l->n + 1) * sizeof(*l->v));
-	if (!l->v) {
-		free(s);
-		l->n = 0;
-		return;
-	}
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
 	l->v[l->n++] = s;
 }
 

@@ -12,9 +12,11 @@ V2 = ENV['APP_VERSION'] == '2'
 run lambda { |env|
   path = env['PATH_INFO']
   $stdout.puts "versions: #{env['REQUEST_METHOD']} #{path}"
+  # a local match: $~ in a block is shared by Puma's threads
+  order = %r{\A/orders/(\d+)\z}.match(path)
   case path
-  when %r{\A/orders/(\d+)\z}
-    body = { id: $1.to_i, total: V2 ? 12 : 10, served_at: Time.now.to_f }
+  when order && path
+    body = { id: order[1].to_i, total: V2 ? 12 : 10, served_at: Time.now.to_f }
     [200, { 'content-type' => 'application/json' }, [JSON.generate(body)]]
   when '/profile'
     [200, { 'content-type' => 'text/plain', 'x-version' => V2 ? '2' : '1' }, ['profile']]
