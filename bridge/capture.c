@@ -26,35 +26,6 @@
 static const char *const secret_headers[] = { "authorization", "cookie",
 	"set-cookie", "x-api-key", "proxy-authorization" };
 
-/* Split a comma-separated list (lower-cased when lower) onto *v. */
-static void
-add_list(char ***v, size_t *n, const char *list, int lower)
-{
-	const char *p = list, *end;
-	size_t len, i;
-	char *s;
-
-	while (p && *p) {
-		end = strchr(p, ',');
-		len = end ? (size_t)(end - p) : strlen(p);
-		while (len && (*p == ' ' || *p == '\t')) {
-			p++;
-			len--;
-		}
-		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
-		if (len) {
-			s = xmemdup(p, len);
-			for (i = 0; lower && i < len; i++)
-				if (s[i] >= 'A' && s[i] <= 'Z')
-					s[i] = (char)(s[i] - 'A' + 'a');
-			*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-			(*v)[(*n)++] = s;
-		}
-		p = end ? end + 1 : NULL;
-	}
-}
-
 static int
 open_file(struct capture *c)
 {
@@ -76,8 +47,8 @@ capture_secret_names(char ***v, size_t *n)
 	size_t i;
 
 	for (i = 0; i < sizeof(secret_headers) / sizeof(*secret_headers); i++)
-		add_list(v, n, secret_headers[i], 1);
-	add_list(v, n, cfg.capture_redact_headers, 1);
+		config_list_split(secret_headers[i], 1, v, n);
+	config_list_split(cfg.capture_redact_headers, 1, v, n);
 }
 
 void
@@ -94,7 +65,7 @@ capture_init(struct capture *c, const char *mode)
 	c->sample = cfg.capture_sample;
 	c->body_max = cfg.capture_body_max;
 	capture_secret_names(&c->headers, &c->nheaders);
-	add_list(&c->paths, &c->npaths, cfg.capture_redact_paths, 0);
+	config_list_split(cfg.capture_redact_paths, 0, &c->paths, &c->npaths);
 	if (getrandom(&c->rng, sizeof(c->rng), 0) != sizeof(c->rng))
 		c->rng = (unsigned long long)time(NULL) ^ (unsigned)getpid();
 	buf_init(&c->line, 64 * 1024 * 1024);
@@ -109,8 +80,6 @@ capture_init(struct capture *c, const char *mode)
 void
 capture_release(struct capture *c)
 {
-	size_t i;
-
 	if (c->on)
 		log_msg(c->dropped || strcmp(c->mode, "cgi") != 0 ? LOG_INFO :
 		                                                    LOG_DEBUG,
@@ -118,12 +87,8 @@ capture_release(struct capture *c)
 		    c->dropped);
 	if (c->path)
 		fd_close(&c->fd);
-	for (i = 0; i < c->nheaders; i++)
-		free(c->headers[i]);
-	for (i = 0; i < c->npaths; i++)
-		free(c->paths[i]);
-	free(c->headers);
-	free(c->paths);
+	config_list_free(c->headers, c->nheaders);
+	config_list_free(c->paths, c->npaths);
 	buf_release(&c->line);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -152,12 +117,8 @@ capture_sample(struct capture *c)
 static int
 secret(const struct capture *c, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < c->nheaders; i++)
-		if (strcasecmp(c->headers[i], name) == 0)
-			return 1;
-	return 0;
+	return config_list_has((const char *const *)c->headers, c->nheaders,
+	    name);
 }
 
 /* headers, multiValueHeaders and cookies of an event or a response. */

@@ -11,6 +11,7 @@
 #include "b64.h"
 #include "bridge.h"
 #include "compare.h"
+#include "config.h"
 #include "diff.h"
 #include "gzip.h"
 #include "sha256.h"
@@ -58,12 +59,7 @@ struct lines {
 static int
 secret(const struct compare_opts *o, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < o->nsecret; i++)
-		if (strcasecmp(o->secret[i], name) == 0)
-			return 1;
-	return 0;
+	return config_list_has(o->secret, o->nsecret, name);
 }
 
 static void

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "../sockets/alloc.h"
 #include "bridge.h"
 #include "child.h"
 #include "config.h"
@@ -758,4 +759,53 @@ config_usage(void)
 	printf("\nexit status: 0 ok, %d usage, %d system failure, 128+N when "
 	       "the app died of signal N\n",
 	    EXIT_USAGE, EXIT_SYSTEM);
+}
+
+void
+config_list_split(const char *list, int lower, char ***v, size_t *n)
+{
+	const char *p = list, *end;
+	size_t len, i;
+	char *s;
+
+	while (p && *p) {
+		end = strchr(p, ',');
+		len = end ? (size_t)(end - p) : strlen(p);
+		while (len && (*p == ' ' || *p == '\t')) {
+			p++;
+			len--;
+		}
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len) {
+			s = xmemdup(p, len);
+			for (i = 0; lower && i < len; i++)
+				if (s[i] >= 'A' && s[i] <= 'Z')
+					s[i] = (char)(s[i] - 'A' + 'a');
+			*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+			(*v)[(*n)++] = s;
+		}
+		p = end ? end + 1 : NULL;
+	}
+}
+
+void
+config_list_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+int
+config_list_has(const char *const *v, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(v[i], name) == 0)
+			return 1;
+	return 0;
 }

@@ -106,6 +106,13 @@ int config_load(int argc, char **argv);
 /* Print the usage text to fd 1. */
 void config_usage(void);
 
+/* Append the items of a comma-separated list (blanks around each
+ * trimmed; lower-cased when lower) to *v; config_list_free frees them. */
+void config_list_split(const char *list, int lower, char ***v, size_t *n);
+void config_list_free(char **v, size_t n);
+/* Is name one of v[0..n) (case-insensitive)? */
+int config_list_has(const char *const *v, size_t n, const char *name);
+
 /* "250ms", "10s", "2m", "10" (seconds) -> ms, within [lo, hi]. */
 int config_duration(const char *s, long long lo, long long hi, int *out);
 /* "512", "64k", "6m", "1g" (KiB/MiB/GiB) -> bytes, within [lo, hi]. */

@@ -532,29 +532,6 @@ report_json(struct rdiff *d, struct buf *b)
  * ----------------------------------------------------------------
  */
 
-static void
-split(const char *list, char ***v, size_t *n, int lower)
-{
-	const char *p = list;
-	size_t len, i;
-	char *s;
-
-	while (p && *p) {
-		len = strcspn(p, ",");
-		if (len) {
-			s = xmemdup(p, len);
-			for (i = 0; lower && i < len; i++)
-				if (s[i] >= 'A' && s[i] <= 'Z')
-					s[i] = (char)(s[i] - 'A' + 'a');
-			*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-			(*v)[(*n)++] = s;
-		}
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-}
-
 int
 replay_diff(struct core *core, struct event_opts *eo)
 {
@@ -576,13 +553,13 @@ replay_diff(struct core *core, struct event_opts *eo)
 		}
 		d.filtering = 1;
 	}
-	split(cfg.diff_ignore_headers, &d.hdrs, &d.nhdrs, 1);
+	config_list_split(cfg.diff_ignore_headers, 1, &d.hdrs, &d.nhdrs);
 	capture_secret_names(&d.secrets, &d.nsecrets);
 	d.co.headers = (const char *const *)d.hdrs;
 	d.co.nheaders = d.nhdrs;
 	d.co.secret = (const char *const *)d.secrets;
 	d.co.nsecret = d.nsecrets;
-	split(cfg.diff_ignore_paths, &d.ignore, &d.nignore, 0);
+	config_list_split(cfg.diff_ignore_paths, 0, &d.ignore, &d.nignore);
 	d.co.paths = (const char *const *)d.ignore;
 	d.co.npaths = d.nignore;
 	for (i = 0; i < (size_t)cfg.nfiles; i++)
@@ -612,15 +589,9 @@ replay_diff(struct core *core, struct event_opts *eo)
 		free(d.items[i].diff);
 	}
 	free(d.items);
-	for (i = 0; i < d.nhdrs; i++)
-		free(d.hdrs[i]);
-	free(d.hdrs);
-	for (i = 0; i < d.nsecrets; i++)
-		free(d.secrets[i]);
-	free(d.secrets);
-	for (i = 0; i < d.nignore; i++)
-		free(d.ignore[i]);
-	free(d.ignore);
+	config_list_free(d.hdrs, d.nhdrs);
+	config_list_free(d.secrets, d.nsecrets);
+	config_list_free(d.ignore, d.nignore);
 	if (d.filtering)
 		regfree(&d.filter);
 	return code;

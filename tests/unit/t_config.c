@@ -600,5 +600,22 @@ main(void)
 	test_mode();
 	test_base_path();
 	clear_env();
+	{
+		char **v = NULL;
+		size_t n = 0;
+
+		/* lists: items trimmed, empty ones dropped, lower-cased */
+		config_list_split(" X-A, b ,,\tc\t,", 1, &v, &n);
+		config_list_split(NULL, 1, &v, &n);
+		config_list_split("Keep", 0, &v, &n);
+		CHECK_INT(n, 4);
+		CHECK_STR(v[0], "x-a");
+		CHECK_STR(v[1], "b");
+		CHECK_STR(v[2], "c");
+		CHECK_STR(v[3], "Keep");
+		CHECK(config_list_has((const char *const *)v, n, "X-a"));
+		CHECK(!config_list_has((const char *const *)v, n, "x"));
+		config_list_free(v, n);
+	}
 	return check_report();
 }
