@@ -363,7 +363,8 @@ notify(struct child *c)
 		c->on_change(c->on_change_arg);
 }
 
-/* The readiness probe: every BRIDGE_READY_PERIOD_MS while STARTING. */
+/* The readiness probe: every BRIDGE_READY_CONNECT_MS (a connect) or
+ * BRIDGE_READY_PERIOD_MS (a look at /proc/net/unix) while STARTING. */
 static void
 probe(void *arg)
 {
@@ -397,7 +398,11 @@ probe(void *arg)
 		kill(-c->pid, SIGKILL);
 		return;
 	}
-	arm(c, clock_ms() + BRIDGE_READY_PERIOD_MS, probe);
+	arm(c,
+	    clock_ms() +
+	        (c->probe_passive ? BRIDGE_READY_PERIOD_MS :
+	                            BRIDGE_READY_CONNECT_MS),
+	    probe);
 }
 
 /* Deaths within the window, this one included. */
