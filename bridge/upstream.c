@@ -148,10 +148,9 @@ upstream_resume(struct upstream_call *x)
 static void
 pool_put(struct upstream *u, int *fd)
 {
-	if (u->nidle < UPSTREAM_POOL_MAX && u->nidle < u->pool) {
-		u->idle_at[u->nidle] = clock_ms();
+	if (u->nidle < UPSTREAM_POOL_MAX && u->nidle < u->pool)
 		u->idle[u->nidle++] = *fd;
-	} else
+	else
 		fd_close(fd);
 	*fd = -1;
 }
@@ -165,10 +164,9 @@ idle_alive(int fd)
 	return poll(&p, 1, 0) == 0;
 }
 
-/* The most recently used live idle connection, or -1. One idle for less
- * than UPSTREAM_FRESH_MS is not looked at (a poll per request under
- * load): if the app closed it even so, the request goes again on a new
- * connection, as for any reused one (retry). */
+/* The most recently used live idle connection, or -1. Always looked at:
+ * bytes the app sent after an answer (a late 408, more than
+ * Content-Length) would otherwise be read as the next request's. */
 static int
 pool_get(struct upstream *u)
 {
@@ -176,8 +174,7 @@ pool_get(struct upstream *u)
 
 	while (u->nidle > 0) {
 		fd = u->idle[--u->nidle];
-		if (clock_ms() - u->idle_at[u->nidle] < UPSTREAM_FRESH_MS ||
-		    idle_alive(fd))
+		if (idle_alive(fd))
 			return fd;
 		fd_close(&fd);
 	}

@@ -45,8 +45,6 @@ struct upstream_stream {
 /* The most idle connections kept, and the default for how many may be in
  * use at once (--pool). */
 #define UPSTREAM_POOL_MAX 256
-/* A kept connection idle for less than this is reused without a look. */
-#define UPSTREAM_FRESH_MS 1000
 
 struct upstream_call;
 
@@ -60,8 +58,7 @@ struct upstream {
 	struct linemux *mux;
 	/* CGI: the program (for /bin/sh -c) and where it runs */
 	const char *cgi_cmd, *cgi_dir;
-	int idle[UPSTREAM_POOL_MAX];          /* kept-alive connections */
-	long long idle_at[UPSTREAM_POOL_MAX]; /* since when (clock_ms) */
+	int idle[UPSTREAM_POOL_MAX]; /* kept-alive connections */
 	size_t nidle;
 	size_t pool;       /* idle connections kept, at most */
 	size_t max_active; /* connections in use at once, at most */
