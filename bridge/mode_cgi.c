@@ -221,6 +221,11 @@ keeper(int kfd)
 			break;
 		}
 	}
+	/* stopped by a signal: as for idleness, requests arriving now wait
+	 * for this keeper's end and then start the next (those in flight get
+	 * the stop grace to finish) */
+	if (core.child.stop_sig && lfd >= 0)
+		lock_until(lfd, LOCK_EX, clock_ms() + cfg.stop_grace_ms);
 	code = core_stop(&core);
 	unlink(cfg.socket);
 	log_flush(1000);
@@ -292,7 +297,7 @@ ensure_app(void)
 {
 	char *lock = side_path(".lock"), *klock = side_path(".keeper");
 	long long until = clock_ms() + cfg.ready_timeout_ms + 30000;
-	int fd, up;
+	int fd, up, spawned = 0;
 
 	socket_dir();
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -313,17 +318,24 @@ ensure_app(void)
 			goto fail;
 		usleep(5000);
 	}
-	if (!app_up() && !keeper_alive(klock) && spawn_keeper(klock) < 0) {
-		log_msg(LOG_ERROR, "keeper", "unable to start: %s",
-		    strerror(errno));
-		goto fail;
-	}
-	/* a keeper is starting the app (or restarting it): wait */
+	/* a keeper is starting the app (or restarting it): wait. One seen
+	 * alive may be on its way out (stopped by a signal): when it is
+	 * gone and the app with it, this process starts the next; when the
+	 * one it started is gone, the app did not start. */
 	while (!(up = app_up()) && clock_ms() < until) {
 		if (!keeper_alive(klock) && !app_up()) {
-			log_msg(LOG_ERROR, "keeper",
-			    "the app did not start: see %s.log", cfg.socket);
-			goto fail;
+			if (spawned) {
+				log_msg(LOG_ERROR, "keeper",
+				    "the app did not start: see %s.log",
+				    cfg.socket);
+				goto fail;
+			}
+			if (spawn_keeper(klock) < 0) {
+				log_msg(LOG_ERROR, "keeper",
+				    "unable to start: %s", strerror(errno));
+				goto fail;
+			}
+			spawned = 1;
 		}
 		usleep(10000);
 	}
