@@ -24,7 +24,8 @@
 
 /* Always redacted, whatever --capture-redact-headers adds. */
 static const char *const secret_headers[] = { "authorization", "cookie",
-	"set-cookie", "x-api-key", "proxy-authorization" };
+	"set-cookie", "x-api-key", "proxy-authorization",
+	"x-amz-security-token", "x-amzn-oidc-accesstoken", "x-amzn-oidc-data" };
 
 static int
 open_file(struct capture *c)
@@ -121,13 +122,28 @@ secret(const struct capture *c, const char *name)
 	    name);
 }
 
-/* headers, multiValueHeaders and cookies of an event or a response. */
+/* Every element of an array redacted, their number kept. */
+static void
+redact_array(struct json_object *a)
+{
+	size_t i, n;
+
+	if (!json_object_is_type(a, json_type_array))
+		return;
+	n = json_object_array_length(a);
+	for (i = 0; i < n; i++)
+		json_object_array_put_idx(a, i,
+		    json_object_new_string(CAPTURE_REDACTED));
+}
+
+/* headers, multiValueHeaders and cookies of an event or a response;
+ * for an event also what API Gateway copies out of them (the API key,
+ * the authorizer's claims). */
 static void
 redact_headers(const struct capture *c, struct json_object *o,
     const char *cookies_are)
 {
-	struct json_object *h, *arr;
-	size_t i, n;
+	struct json_object *h, *ctx, *id;
 
 	if (json_object_object_get_ex(o, "headers", &h) &&
 	    json_object_is_type(h, json_type_object)) {
@@ -143,23 +159,25 @@ redact_headers(const struct capture *c, struct json_object *o,
 	    json_object_is_type(h, json_type_object)) {
 		json_object_object_foreach(h, k, v)
 		{
-			(void)v;
-			if (!secret(c, k))
-				continue;
-			arr = json_object_new_array();
-			json_object_array_add(arr,
-			    json_object_new_string(CAPTURE_REDACTED));
-			json_object_object_add(h, k, arr);
+			if (secret(c, k))
+				redact_array(v);
 		}
 	}
 	if (secret(c, cookies_are) &&
-	    json_object_object_get_ex(o, "cookies", &h) &&
-	    json_object_is_type(h, json_type_array)) {
-		n = json_object_array_length(h);
-		for (i = 0; i < n; i++)
-			json_object_array_put_idx(h, i,
-			    json_object_new_string(CAPTURE_REDACTED));
-	}
+	    json_object_object_get_ex(o, "cookies", &h))
+		redact_array(h);
+	if (strcmp(cookies_are, "cookie") != 0 ||
+	    !json_object_object_get_ex(o, "requestContext", &ctx) ||
+	    !json_object_is_type(ctx, json_type_object))
+		return;
+	if (json_object_object_get_ex(ctx, "authorizer", &h))
+		json_object_object_add(ctx, "authorizer",
+		    json_object_new_string(CAPTURE_REDACTED));
+	if (json_object_object_get_ex(ctx, "identity", &id) &&
+	    json_object_is_type(id, json_type_object) &&
+	    json_object_object_get_ex(id, "apiKey", &h))
+		json_object_object_add(id, "apiKey",
+		    json_object_new_string(CAPTURE_REDACTED));
 }
 
 /* Redact the path segs[0..n) under o; arrays are walked through. */
@@ -234,6 +252,27 @@ set_hash(struct json_object *o, const char *hex, unsigned long long length)
 
 /* The body of an event or a response: past the cap a hash and a length;
  * JSON with its redacted paths replaced. */
+/* The body as a hash and a length. */
+static void
+hash_body(struct json_object *o, const char *p, size_t n)
+{
+	struct sha256 sha;
+	char hex[65];
+
+	sha256_init(&sha);
+	sha256_update(&sha, p, n);
+	sha256_hex(&sha, hex);
+	set_hash(o, hex, n);
+}
+
+static struct json_object *parse(const char *p, size_t n);
+
+/*
+ * The body of an event or a response: past the cap a hash and a length;
+ * JSON with its redacted paths replaced. What cannot be read (bad base64,
+ * JSON too deep or broken while paths are to be redacted) is kept as a
+ * hash too: redaction fails closed.
+ */
 static void
 redact_body(const struct capture *c, struct json_object *o,
     const struct capture_body *streamed)
@@ -243,7 +282,7 @@ redact_body(const struct capture *c, struct json_object *o,
 	struct sha256 sha;
 	const char *body;
 	char hex[65];
-	size_t len, bad;
+	size_t len, bad, ws;
 	int b64;
 
 	if (streamed && streamed->length > c->body_max) {
@@ -258,36 +297,37 @@ redact_body(const struct capture *c, struct json_object *o,
 	body = json_object_get_string(v);
 	len = (size_t)json_object_get_string_len(v);
 	b64 = json_object_object_get_ex(o, "isBase64Encoded", &v) &&
+	    json_object_is_type(v, json_type_boolean) &&
 	    json_object_get_boolean(v);
 	buf_init(&raw, len + 1);
 	if (b64 ? b64_decode(body, len, &raw, &bad) < 0 :
-	          buf_add(&raw, body, len) < 0)
+	          buf_add(&raw, body, len) < 0) {
+		hash_body(o, body, len);
 		goto out;
+	}
 	if (raw.len > c->body_max) {
-		sha256_init(&sha);
-		sha256_update(&sha, raw.p, raw.len);
-		sha256_hex(&sha, hex);
-		set_hash(o, hex, raw.len);
+		hash_body(o, raw.p, raw.len);
 		goto out;
 	}
-	if (!c->npaths || !raw.len)
+	ws = raw.len ? strspn(raw.p, " \t\r\n") : 0;
+	if (!c->npaths || ws == raw.len ||
+	    (raw.p[ws] != '{' && raw.p[ws] != '['))
 		goto out;
-	doc = json_tokener_parse(raw.p);
-	if (doc &&
-	    (json_object_is_type(doc, json_type_object) ||
-	        json_object_is_type(doc, json_type_array))) {
-		redact_json(c, doc);
-		body = json_object_to_json_string_ext(doc,
-		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-		buf_init(&enc, 2 * strlen(body) + 16);
-		if (b64)
-			b64_encode(body, strlen(body), &enc);
-		else
-			buf_addstr(&enc, body);
-		json_object_object_add(o, "body",
-		    json_object_new_string_len(enc.p ? enc.p : "",
-		        (int)enc.len));
+	doc = parse(raw.p, raw.len);
+	if (!doc) {
+		hash_body(o, raw.p, raw.len);
+		goto out;
 	}
+	redact_json(c, doc);
+	body = json_object_to_json_string_ext(doc,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	buf_init(&enc, 2 * strlen(body) + 16);
+	if (b64)
+		b64_encode(body, strlen(body), &enc);
+	else
+		buf_addstr(&enc, body);
+	json_object_object_add(o, "body",
+	    json_object_new_string_len(enc.p ? enc.p : "", (int)enc.len));
 	json_object_put(doc);
 out:
 	buf_release(&raw);
@@ -600,10 +640,14 @@ capture_body_init(struct capture_body *b, size_t max)
 void
 capture_body_add(struct capture_body *b, const char *p, size_t n)
 {
-	size_t room = b->head.max > b->head.len ? b->head.max - b->head.len : 0;
-
-	if (room)
-		buf_add(&b->head, p, n < room ? n : room);
+	/* hashed only once it passes the cap: below it the bytes are kept */
+	if (b->length + n <= b->head.max) {
+		buf_add(&b->head, p, n);
+		b->length += n;
+		return;
+	}
+	if (b->length <= b->head.max && b->head.len)
+		sha256_update(&b->sha, b->head.p, b->head.len);
 	sha256_update(&b->sha, p, n);
 	b->length += n;
 }

@@ -44,8 +44,8 @@ struct capture {
 	struct buf line;
 };
 
-/* A body streamed past the bridge: its first body_max bytes kept, all of
- * it hashed and counted. */
+/* A body streamed past the bridge: kept while within body_max, hashed
+ * whole once past it, counted. */
 struct capture_body {
 	struct buf head;
 	struct sha256 sha;

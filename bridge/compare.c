@@ -10,6 +10,7 @@
 #include "../sockets/alloc.h"
 #include "b64.h"
 #include "bridge.h"
+#include "capture.h"
 #include "compare.h"
 #include "config.h"
 #include "diff.h"
@@ -19,6 +20,9 @@
 /* A response in a readable, comparable form. */
 struct side {
 	int status;
+	char raw_sha[65]; /* when inflated: the hash of the gzip'd bytes */
+	size_t raw_len;
+	int inflated;
 	struct buf head;          /* "name: value\n" lines, sorted */
 	struct buf body;          /* decoded bytes */
 	struct json_object *json; /* the body, when it is JSON */
@@ -32,6 +36,15 @@ member(struct json_object *o, const char *k)
 	struct json_object *v = NULL;
 
 	return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
+}
+
+/* A JSON value's text, "" for null. */
+static const char *
+str(struct json_object *v)
+{
+	const char *s = json_object_get_string(v);
+
+	return s ? s : "";
 }
 
 static int
@@ -89,6 +102,13 @@ add_line(struct lines *l, const struct compare_opts *o, const char *name,
 }
 
 static void
+add_name(struct lines *l, const char *name)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = xstrdup(name);
+}
+
+static void
 headers_of(struct json_object *r, const struct compare_opts *o, struct buf *out)
 {
 	struct json_object *h = member(r, "headers");
@@ -101,7 +121,7 @@ headers_of(struct json_object *r, const struct compare_opts *o, struct buf *out)
 		json_object_object_foreach(h, k, v)
 		{
 			if (!ignored(o, k) && !(m && member(m, k)))
-				add_line(&l, o, k, json_object_get_string(v));
+				add_line(&l, o, k, str(v));
 		}
 	}
 	if (m && json_object_is_type(m, json_type_object)) {
@@ -113,8 +133,7 @@ headers_of(struct json_object *r, const struct compare_opts *o, struct buf *out)
 			n = json_object_array_length(v);
 			for (i = 0; i < n; i++)
 				add_line(&l, o, k,
-				    json_object_get_string(
-				        json_object_array_get_idx(v, i)));
+				    str(json_object_array_get_idx(v, i)));
 		}
 	}
 	if (c && json_object_is_type(c, json_type_array) &&
@@ -122,8 +141,7 @@ headers_of(struct json_object *r, const struct compare_opts *o, struct buf *out)
 		n = json_object_array_length(c);
 		for (i = 0; i < n; i++)
 			add_line(&l, o, "set-cookie",
-			    json_object_get_string(
-			        json_object_array_get_idx(c, i)));
+			    str(json_object_array_get_idx(c, i)));
 	}
 	if (l.n)
 		qsort(l.v, l.n, sizeof(*l.v), by_line);
@@ -145,7 +163,7 @@ header(struct json_object *r, const char *name)
 		json_object_object_foreach(h, k, v)
 		{
 			if (strcasecmp(k, name) == 0)
-				return json_object_get_string(v);
+				return str(v);
 		}
 	}
 	return NULL;
@@ -158,6 +176,7 @@ side_init(struct side *s, struct json_object *r, const struct compare_opts *o)
 	                   *st = member(r, "statusCode");
 	const char *ce = header(r, "content-encoding"), *text;
 	struct buf gz = BUF_INIT;
+	struct sha256 h;
 	size_t bad, n;
 
 	memset(s, 0, sizeof(*s));
@@ -166,11 +185,11 @@ side_init(struct side *s, struct json_object *r, const struct compare_opts *o)
 	buf_init(&s->body, 4 * BRIDGE_MAX_APP_BODY);
 	headers_of(r, o, &s->head);
 	if (member(r, "bodySha256")) {
-		s->sha = json_object_get_string(member(r, "bodySha256"));
+		s->sha = str(member(r, "bodySha256"));
 		s->length = json_object_get_int64(member(r, "bodyLength"));
 		return;
 	}
-	text = b ? json_object_get_string(b) : "";
+	text = str(b);
 	n = b ? (size_t)json_object_get_string_len(b) : 0;
 	if (json_object_get_boolean(member(r, "isBase64Encoded")))
 		b64_decode(text, n, &s->body, &bad);
@@ -180,6 +199,12 @@ side_init(struct side *s, struct json_object *r, const struct compare_opts *o)
 		buf_init(&gz, 4 * BRIDGE_MAX_APP_BODY);
 		if (gzip_inflate(s->body.p, s->body.len, &gz,
 		        4 * BRIDGE_MAX_APP_BODY, 0) == GZIP_OK) {
+			/* a capture's hash is of the bytes as sent */
+			sha256_init(&h);
+			sha256_update(&h, s->body.p, s->body.len);
+			sha256_hex(&h, s->raw_sha);
+			s->raw_len = s->body.len;
+			s->inflated = 1;
 			buf_release(&s->body);
 			s->body = gz;
 		} else {
@@ -298,6 +323,9 @@ same_body(struct side *a, struct side *b, const struct compare_opts *o)
 		if (whole->sha)
 			return strcmp(a->sha, b->sha) == 0 &&
 			    a->length == b->length;
+		if (whole->inflated)
+			return strcmp(kept->sha, whole->raw_sha) == 0 &&
+			    kept->length == (long long)whole->raw_len;
 		sha256_init(&h);
 		sha256_update(&h, whole->body.p ? whole->body.p : "",
 		    whole->body.len);
@@ -313,14 +341,54 @@ same_body(struct side *a, struct side *b, const struct compare_opts *o)
 	        memcmp(a->body.p, b->body.p, a->body.len) == 0);
 }
 
+/* The names the capture redacted, whatever the settings now: their
+ * values read "[redacted]". */
+static void
+redacted_names(struct json_object *r, struct lines *l)
+{
+	struct json_object *h = member(r, "headers");
+	struct json_object *m = member(r, "multiValueHeaders");
+	struct json_object *c = member(r, "cookies");
+
+	if (h && json_object_is_type(h, json_type_object)) {
+		json_object_object_foreach(h, k, v)
+		{
+			if (strcmp(str(v), CAPTURE_REDACTED) == 0)
+				add_name(l, k);
+		}
+	}
+	if (m && json_object_is_type(m, json_type_object)) {
+		json_object_object_foreach(m, k, v)
+		{
+			if (json_object_is_type(v, json_type_array) &&
+			    json_object_array_length(v) > 0 &&
+			    strcmp(str(json_object_array_get_idx(v, 0)),
+			        CAPTURE_REDACTED) == 0)
+				add_name(l, k);
+		}
+	}
+	if (c && json_object_is_type(c, json_type_array) &&
+	    json_object_array_length(c) > 0 &&
+	    strcmp(str(json_object_array_get_idx(c, 0)), CAPTURE_REDACTED) == 0)
+		add_name(l, "set-cookie");
+}
+
 int
 compare_responses(struct json_object *old, struct json_object *new,
-    const struct compare_opts *o, struct buf *diff)
+    const struct compare_opts *opts, struct buf *diff)
 {
 	struct side a, b;
 	struct buf ra = BUF_INIT, rb = BUF_INIT;
+	struct compare_opts with = *opts, *o = &with;
+	struct lines secrets = { NULL, 0 };
+	size_t i;
 	int what = 0;
 
+	for (i = 0; i < opts->nsecret; i++)
+		add_name(&secrets, opts->secret[i]);
+	redacted_names(old, &secrets);
+	with.secret = (const char *const *)secrets.v;
+	with.nsecret = secrets.n;
 	side_init(&a, old, o);
 	side_init(&b, new, o);
 	if (a.status != b.status)
@@ -342,5 +410,8 @@ compare_responses(struct json_object *old, struct json_object *new,
 	}
 	side_release(&a);
 	side_release(&b);
+	for (i = 0; i < secrets.n; i++)
+		free(secrets.v[i]);
+	free(secrets.v);
 	return what;
 }

@@ -550,9 +550,12 @@ mode_cgi(void)
 		forward(&req, &rep, &us);
 	if (!us.head_done)
 		write_reply(&rep, strcmp(req.method, "HEAD") == 0);
-	if (recording)
+	/* the web server has the whole answer before the capture is made */
+	if (recording) {
+		close(1);
 		capture_http(&cap, &req, &rep, us.head_done, &body,
 		    clock_ms() - t0);
+	}
 	capture_body_release(&body);
 	capture_release(&cap);
 out:

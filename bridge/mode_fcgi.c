@@ -234,6 +234,13 @@ answered(struct fconn *c)
 	if (fcgi_put_end_stream(&c->out, FCGI_STDOUT, c->id) < 0)
 		c->lost = 1;
 	end_request(c, c->id, FCGI_REQUEST_COMPLETE);
+	/* stopping: the connection ends with this request */
+	c->state = c->keep && !c->srv->stopping ? F_IDLE : F_DONE;
+	c->id = 0;
+	/* the answer goes first; a closed connection stays allocated until
+	 * bury, so what follows may still read it */
+	if (!lost(c))
+		flush(c);
 	if (c->cap_this)
 		capture_http(&c->srv->cap, &c->req, &c->rep, c->us.head_done,
 		    &c->capbody, clock_ms() - c->t0);
@@ -242,12 +249,6 @@ answered(struct fconn *c)
 	request_release(&c->req);
 	reply_release(&c->rep);
 	buf_release(&c->params);
-	/* stopping: the connection ends with this request */
-	c->state = c->keep && !c->srv->stopping ? F_IDLE : F_DONE;
-	c->id = 0;
-	if (lost(c))
-		return;
-	flush(c);
 }
 
 static void

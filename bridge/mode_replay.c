@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -510,6 +511,16 @@ mode_replay(void)
 
 	if (check_inputs() < 0)
 		return EXIT_USAGE;
+	if (cfg.diff && cfg.filter) {
+		regex_t re;
+
+		if (regcomp(&re, cfg.filter, REG_EXTENDED | REG_NOSUB) != 0) {
+			log_fatal("--filter: not a regular expression: %s",
+			    cfg.filter);
+			return EXIT_USAGE;
+		}
+		regfree(&re);
+	}
 	memset(&r, 0, sizeof(r));
 	r.eopts.base_path = cfg.base_path;
 	r.eopts.prewarm_key = cfg.prewarm_key;

@@ -34,6 +34,7 @@ struct item {
 	char *route;             /* "GET /orders/7" */
 	char *group;             /* "GET /orders/:id" */
 	int what;                /* COMPARE_* */
+	int skipped;             /* not an HTTP event: not compared */
 	char *why;               /* could not be replayed: why */
 	char *diff;
 };
@@ -57,7 +58,8 @@ struct rdiff {
 	size_t nhdrs, nsecrets;
 	struct item *items;
 	size_t n, cap, done;
-	unsigned long skipped; /* lines that held no capture */
+	unsigned long skipped;    /* lines that held no capture */
+	unsigned long unreadable; /* inputs that could not be read */
 	regex_t filter;
 	int filtering;
 	long long t0, shown;
@@ -201,6 +203,7 @@ load(struct rdiff *d, const char *arg)
 	if (fd < 0) {
 		log_msg(LOG_ERROR, "replay_bad_file", "file=%s: %s", arg,
 		    strerror(errno));
+		d->unreadable++;
 		return;
 	}
 	load_fd(d, fd);
@@ -223,13 +226,20 @@ finish(struct slot *s)
 	struct rdiff *d = s->d;
 	struct item *it = s->it;
 	struct lambda_opts lo;
-	struct json_object *old = NULL, *new;
+	struct json_object *old = NULL, *new, *mode;
+	const char *m;
 	struct buf out = BUF_INIT, diff = BUF_INIT;
 	size_t size = 0;
 
 	buf_init(&out, 4 * BRIDGE_MAX_APP_BODY + 65536);
 	core_lambda_opts(&s->req, &lo);
 	lo.max = 4 * BRIDGE_MAX_APP_BODY; /* compare it whole */
+	/* the FastCGI and CGI front ends recorded their answers uncompressed */
+	m = json_object_object_get_ex(it->rec, "mode", &mode) ?
+	    json_object_get_string(mode) :
+	    NULL;
+	if (m && (strcmp(m, "fcgi") == 0 || strcmp(m, "cgi") == 0))
+		lo.compress = 0;
 	reply_to_lambda(&s->rep, &lo, &out, &size);
 	new = json_tokener_parse(out.p ? out.p : "");
 	json_object_object_get_ex(it->rec, "response", &old);
@@ -237,6 +247,12 @@ finish(struct slot *s)
 		fail(it,
 		    !old ? "the capture has no response" :
 		           "the new response is not JSON");
+	} else if (s->rep.from_bridge && s->rep.status >= 500) {
+		/* the app did not answer: nothing to compare */
+		fail(it,
+		    s->rep.status == 504 ?
+		        "the app did not answer in time (504)" :
+		        "the app could not be reached (502/503)");
 	} else {
 		buf_init(&diff, 16 * BRIDGE_MAX_APP_BODY);
 		it->what = compare_responses(old, new, &d->co, &diff);
@@ -278,9 +294,10 @@ start(struct slot *s, struct item *it)
 	    json_object_to_json_string_length(ev, JSON_C_TO_STRING_PLAIN, &len);
 	cls = event_parse(text, len, s->d->eo, &s->req, &info);
 	if (cls != EVENT_HTTP) {
-		fail(it,
-		    cls == EVENT_BAD ? info.why :
-		                       "not an HTTP event: not compared");
+		if (cls == EVENT_BAD)
+			fail(it, info.why);
+		else
+			it->skipped = 1; /* an SQS message, a warm-up... */
 		request_release(&s->req);
 		reply_release(&s->rep);
 		s->busy = 0;
@@ -354,6 +371,8 @@ run(struct rdiff *d)
 		request_release(&slots[i].req);
 		reply_release(&slots[i].rep);
 	}
+	for (; next < d->n; next++)
+		fail(&d->items[next], "not replayed: the run was stopped");
 	progress(d, 1);
 	free(slots);
 }
@@ -363,14 +382,16 @@ run(struct rdiff *d)
 
 struct tally {
 	const char *group;
-	unsigned long total, same, changed, errors;
+	unsigned long total, same, changed, errors, skipped;
 };
 
 static void
 count(struct tally *t, const struct item *it)
 {
 	t->total++;
-	if (it->why)
+	if (it->skipped)
+		t->skipped++;
+	else if (it->why)
 		t->errors++;
 	else if (it->what)
 		t->changed++;
@@ -393,10 +414,11 @@ static const char *
 request_id_of(const struct item *it)
 {
 	struct json_object *v;
-
-	return json_object_object_get_ex(it->rec, "request_id", &v) ?
+	const char *id = json_object_object_get_ex(it->rec, "request_id", &v) ?
 	    json_object_get_string(v) :
-	    "";
+	    NULL;
+
+	return id ? id : "";
 }
 
 /* Routes in the order they first appear. */
@@ -431,10 +453,11 @@ report_text(struct rdiff *d, struct buf *b)
 	char w[64];
 
 	buf_printf(b,
-	    "replay --diff: %lu events, %lu same, %lu changed, %lu "
-	    "errors%s\n\n",
-	    all.total, all.same, all.changed, all.errors,
-	    d->skipped ? " (other lines ignored)" : "");
+	    "replay --diff: %lu events, %lu same, %lu changed, %lu errors",
+	    all.total, all.same, all.changed, all.errors);
+	if (all.skipped)
+		buf_printf(b, ", %lu not HTTP (not compared)", all.skipped);
+	buf_printf(b, "%s\n\n", d->skipped ? " (other lines ignored)" : "");
 	buf_printf(b,
 	    "| route | events | same | changed | errors |\n"
 	    "|---|---|---|---|---|\n");
@@ -577,7 +600,14 @@ replay_diff(struct core *core, struct event_opts *eo)
 	buf_release(&b);
 	tallies(&d, &t, &all);
 	free(t);
-	code = all.errors || core->child.stop_sig ? 2 : all.changed ? 1 : 0;
+	if (!all.total)
+		log_msg(LOG_ERROR, "replay_diff",
+		    "no capture found in the input");
+	code =
+	    all.errors || d.unreadable || !all.total || core->child.stop_sig ?
+	    2 :
+	    all.changed ? 1 :
+	                  0;
 	log_msg(LOG_INFO, "replay_diff",
 	    "events=%lu same=%lu changed=%lu errors=%lu ms=%lld", all.total,
 	    all.same, all.changed, all.errors, clock_ms() - d.t0);

@@ -42,7 +42,7 @@ big = v2("/upload", 98, {"content-type": "text/plain"}, "x" * 5000)
 with open(os.path.join(d, "big.json"), "w") as f:
     json.dump(big, f)
 PY
-cap() { ruby -rjson -e 'cs = File.readlines(ARGV[0]).map { |l| JSON.parse(l) }; puts eval(ARGV[1])' "$@"; }
+cap() { ruby -rjson -rbase64 -e 'cs = File.readlines(ARGV[0]).map { |l| JSON.parse(l) }; puts eval(ARGV[1])' "$@"; }
 
 # --- replay mode: redaction, the body cap, sampling ---------------------------
 BRIDGE_CAPTURE=1 BRIDGE_CAPTURE_FILE="$S/secret.cap" BRIDGE_CAPTURE_REDACT_HEADERS=X-Secret \
@@ -60,6 +60,29 @@ same "$(cap "$S/secret.cap" 'e = cs[1]["event"]; [e["body"], e["bodyLength"], e[
 	" 5000 $(printf 'x%.0s' $(seq 5000) | sha256sum | cut -d' ' -f1)" "a body past --capture-body-max: a SHA-256 and a length"
 same "$(cap "$S/secret.cap" 'c = cs[0]; [c["bridge_capture"], c["mode"], c["route"], c["status"], c["request_id"].size > 0, c["duration_ms"] >= 0].join(" ")')" \
 	"1 replay POST /login 200 true true" "the record: mode, route, status, request id, duration"
+# API Gateway 1.0: multiValueHeaders in any case, a base64 JSON body
+python3 - "$S" <<'PY'
+import base64, json, os, sys
+body = base64.b64encode(json.dumps({"password": "pw2", "n": 1}).encode()).decode()
+e = {"resource": "/{proxy+}", "path": "/v1", "httpMethod": "POST",
+     "headers": {"Host": "a.example", "Content-Type": "application/json"},
+     "multiValueHeaders": {"Host": ["a.example"], "COOKIE": ["a=1", "b=2"], "Authorization": ["Basic eA=="]},
+     "requestContext": {"stage": "prod", "identity": {"sourceIp": "192.0.2.3", "apiKey": "key-9"}, "authorizer": {"claims": {"sub": "u1"}}},
+     "body": body, "isBase64Encoded": True}
+json.dump(e, open(os.path.join(sys.argv[1], "v1.json"), "w"))
+PY
+BRIDGE_CAPTURE=1 BRIDGE_CAPTURE_FILE="$S/v1.cap" BRIDGE_CAPTURE_REDACT_PATHS=password \
+	"$BRIDGE" replay --app "$ECHO" --stage "$S/estage" --socket "$S/e.sock" "$S/v1.json" >/dev/null 2>&1
+same "$(cap "$S/v1.cap" 'e = cs[0]["event"]; m = e["multiValueHeaders"]; [m["COOKIE"], m["Authorization"], e["requestContext"]["identity"]["apiKey"], e["requestContext"]["authorizer"], JSON.parse(Base64.decode64(e["body"]))["password"]].flatten.join(" ")')" \
+	"[redacted] [redacted] [redacted] [redacted] [redacted] [redacted]" \
+	"1.0 events: multi-value secrets redacted one by one, the API key and the authorizer, a base64 JSON body's path"
+cap "$S/v1.cap" 'cs[0]["event"].to_json' >"$S/v1.event"
+check "... no secret left in the event" sh -c "! grep -q -e 'a=1' -e 'eA==' -e key-9 -e '\"u1\"' -e pw2 '$S/v1.event'"
+: >"$S/empty.cap"
+echo 'not a capture' >"$S/noise.log"
+"$BRIDGE" replay --diff --app "$VERS" --stage "$S/vstage" --socket "$S/v.sock" "$S/noise.log" >"$S/none.out" 2>/dev/null
+same "$? $(head -n 1 "$S/none.out")" \
+	"2 replay --diff: 0 events, 0 same, 0 changed, 0 errors (other lines ignored)" "replay --diff with no capture in its input: exit 2"
 BRIDGE_CAPTURE=1 BRIDGE_CAPTURE_FILE="$S/none.cap" BRIDGE_CAPTURE_SAMPLE=0 \
 	"$BRIDGE" replay --app "$VERS" --stage "$S/vstage" --socket "$S/v.sock" "$S/shop.jsonl" >/dev/null 2>&1
 same "$(wc -l <"$S/none.cap" 2>/dev/null || echo 0)" 0 "--capture-sample 0: nothing recorded"

@@ -128,6 +128,38 @@ main(void)
 	              "{\"statusCode\":200,\"headers\":{\"a\":\"b\"},\"body\":"
 	              "\"y\"}"),
 	    COMPARE_STATUS | COMPARE_HEADERS | COMPARE_BODY);
+	/* nulls where strings were expected: no crash, a difference */
+	CHECK_INT(cmp("{\"statusCode\":200,\"headers\":{\"x-a\":null},"
+	              "\"cookies\":[null],\"body\":null}",
+	              "{\"statusCode\":200,\"headers\":{\"x-a\":\"1\"},"
+	              "\"cookies\":[\"c=1\"]}"),
+	    COMPARE_HEADERS);
+	/* redacted at capture time, whatever the settings now */
+	CHECK_INT(cmp("{\"statusCode\":200,\"headers\":{\"x-secret\":"
+	              "\"[redacted]\"}}",
+	              "{\"statusCode\":200,\"headers\":{\"x-secret\":\"s\"}}"),
+	    0);
+	CHECK_INT(cmp("{\"statusCode\":200,\"multiValueHeaders\":{\"X-Secret\":"
+	              "[\"[redacted]\",\"[redacted]\"]}}",
+	              "{\"statusCode\":200,\"multiValueHeaders\":{\"x-secret\":"
+	              "[\"a\",\"b\"]}}"),
+	    0);
+	/* a kept hash of a gzip'd answer: of the bytes as sent */
+	sha256_init(&h);
+	sha256_update(&h, gz.p, gz.len);
+	sha256_hex(&h, hex);
+	buf_reset(&ev);
+	buf_printf(&ev,
+	    "{\"statusCode\":200,\"headers\":{\"Content-Encoding\":\"gzip\"},"
+	    "\"body\":\"\",\"bodySha256\":\"%s\",\"bodyLength\":%zu}",
+	    hex, gz.len);
+	buf_reset(&b64);
+	b64_encode(gz.p, gz.len, &b64);
+	snprintf(cap, sizeof(cap),
+	    "{\"statusCode\":200,\"headers\":{\"Content-Encoding\":\"gzip\"},"
+	    "\"body\":\"%s\",\"isBase64Encoded\":true}",
+	    b64.p);
+	CHECK_INT(cmp(ev.p, cap), 0);
 	buf_release(&gz);
 	buf_release(&b64);
 	buf_release(&ev);
