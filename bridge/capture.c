@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include "bridge.h"
 #include "capture.h"
 #include "config.h"
+#include "core.h"
 #include "log.h"
 #include "prewarm.h"
 #include "reply.h"
@@ -67,8 +67,6 @@ capture_init(struct capture *c, const char *mode)
 	c->body_max = cfg.capture_body_max;
 	capture_secret_names(&c->headers, &c->nheaders);
 	config_list_split(cfg.capture_redact_paths, 0, &c->paths, &c->npaths);
-	if (getrandom(&c->rng, sizeof(c->rng), 0) != sizeof(c->rng))
-		c->rng = (unsigned long long)time(NULL) ^ (unsigned)getpid();
 	buf_init(&c->line, 64 * 1024 * 1024);
 	if (c->path)
 		open_file(c);
@@ -98,18 +96,11 @@ capture_release(struct capture *c)
 int
 capture_sample(struct capture *c)
 {
-	unsigned long long z;
-
 	if (!c->on)
 		return 0;
 	if (c->sample >= 1)
 		return 1;
-	/* splitmix64: plenty for picking one request in a hundred */
-	z = (c->rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	return (double)(z >> 11) / 9007199254740992.0 < c->sample;
+	return (double)(core_rand64() >> 11) / 9007199254740992.0 < c->sample;
 }
 
 /* --- redaction ------------------------------------------------------------

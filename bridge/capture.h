@@ -39,7 +39,6 @@ struct capture {
 	size_t nheaders;
 	char **paths; /* JSON body paths redacted */
 	size_t npaths;
-	unsigned long long rng;
 	unsigned long written, dropped;
 	struct buf line;
 };

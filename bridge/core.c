@@ -490,17 +490,12 @@ core_lambda_opts(const struct request *req, struct lambda_opts *o)
 	                                BRIDGE_MAX_RESPONSE;
 }
 
-void
-core_request_id(char out[37])
+unsigned long long
+core_rand64(void)
 {
-	/* seeded once per process from the kernel, then splitmix64: ids
-	 * must not repeat, they need not be secret (a syscall per request
-	 * was a tenth of the bridge's own time in replay) */
 	static unsigned long long state;
 	static pid_t owner;
-	unsigned long long z = 0;
-	unsigned char r[16];
-	size_t i, j = 0;
+	unsigned long long z;
 
 	if (owner != getpid()) {
 		owner = getpid();
@@ -508,13 +503,22 @@ core_request_id(char out[37])
 			state = (unsigned long long)clock_ms() ^
 			    (unsigned long long)owner << 32;
 	}
+	z = (state += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void
+core_request_id(char out[37])
+{
+	unsigned long long z = 0;
+	unsigned char r[16];
+	size_t i, j = 0;
+
 	for (i = 0; i < sizeof(r); i++) {
-		if (i % 8 == 0) {
-			z = (state += 0x9e3779b97f4a7c15ULL);
-			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-			z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-			z ^= z >> 31;
-		}
+		if (i % 8 == 0)
+			z = core_rand64();
 		r[i] = (unsigned char)(z >> (i % 8 * 8));
 	}
 	r[6] = (r[6] & 0x0f) | 0x40;

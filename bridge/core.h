@@ -87,6 +87,10 @@ void core_call_resume(struct core_call *k);
 /* How a reply to req is shaped as Lambda JSON. */
 void core_lambda_opts(const struct request *req, struct lambda_opts *o);
 
+/* 64 random bits: seeded from the kernel once per process, then
+ * splitmix64; unpredictable enough for ids and sampling, not secret. */
+unsigned long long core_rand64(void);
+
 /* A random version-4 UUID for requests that come with no id. */
 void core_request_id(char out[37]);
 
