@@ -16,6 +16,7 @@
 #include "b64.h"
 #include "bridge.h"
 #include "capture.h"
+#include "header.h"
 #include "config.h"
 #include "core.h"
 #include "log.h"
@@ -494,32 +495,6 @@ capture_parse_line(const char *p, size_t n)
 
 /* --- the FastCGI and CGI front ends -------------------------------------- */
 
-static void
-add_header(struct json_object *h, const char *name, size_t nl,
-    const char *value, size_t vl)
-{
-	struct json_object *old;
-	struct buf key = BUF_INIT, joined = BUF_INIT;
-	size_t i;
-
-	buf_init(&key, nl + 1);
-	buf_add(&key, name, nl);
-	for (i = 0; i < key.len; i++)
-		if (key.p[i] >= 'A' && key.p[i] <= 'Z')
-			key.p[i] = (char)(key.p[i] - 'A' + 'a');
-	buf_init(&joined, BRIDGE_MAX_HEADER_BYTES * 2);
-	if (key.p && json_object_object_get_ex(h, key.p, &old)) {
-		buf_addstr(&joined, json_object_get_string(old));
-		buf_addstr(&joined, ",");
-	}
-	buf_add(&joined, value, vl);
-	if (key.p && joined.p)
-		json_object_object_add(h, key.p,
-		    json_object_new_string_len(joined.p, (int)joined.len));
-	buf_release(&key);
-	buf_release(&joined);
-}
-
 void
 capture_event(const struct request *req, struct buf *out)
 {
@@ -528,24 +503,44 @@ capture_event(const struct request *req, struct buf *out)
 	struct json_object *ctx = json_object_new_object();
 	struct json_object *http = json_object_new_object();
 	struct json_object *cookies = json_object_new_array();
-	struct buf path = BUF_INIT, body = BUF_INIT;
+	struct buf path = BUF_INIT, body = BUF_INIT, val = BUF_INIT;
+	char name[BRIDGE_MAX_HEADER_NAME + 1];
 	const char *s;
-	size_t i, n;
+	size_t i, k, n;
 	int text = utf8_valid(req->body.p ? req->body.p : "", req->body.len);
 
-	buf_init(&path, BRIDGE_MAX_PATH * 2 + 16);
-	buf_printf(&path, "%s%s", req->script_name, req->path_raw);
+	/* the path as the client sent it: REQUEST_URI up to its query */
+	buf_init(&path, BRIDGE_MAX_PATH * 2 + BRIDGE_MAX_QUERY + 16);
+	request_uri(req, &path);
+	if (path.p && (s = strchr(path.p, '?')) != NULL)
+		buf_setlen(&path, (size_t)(s - path.p));
+	buf_init(&val, BRIDGE_MAX_JOINED);
 	for (i = 0; i < req->nhdr; i++) {
 		const struct header *x = &req->hdr[i];
 
-		if (x->name_len == 6 && strncasecmp(x->name, "cookie", 6) == 0)
+		if (x->name_len == 6 &&
+		    strncasecmp(x->name, "cookie", 6) == 0) {
 			json_object_array_add(cookies,
 			    json_object_new_string_len(x->value,
 			        (int)x->value_len));
-		else
-			add_header(h, x->name, x->name_len, x->value,
-			    x->value_len);
+			continue;
+		}
+		if (header_first(req->hdr, i) != i ||
+		    x->name_len > BRIDGE_MAX_HEADER_NAME)
+			continue;
+		/* one key per name, in lower case, its values joined */
+		for (k = 0; k < x->name_len; k++)
+			name[k] =
+			    (char)(x->name[k] >= 'A' && x->name[k] <= 'Z' ?
+			            x->name[k] - 'A' + 'a' :
+			            x->name[k]);
+		name[k] = '\0';
+		request_header(req, name, &val);
+		json_object_object_add(h, name,
+		    json_object_new_string_len(val.p ? val.p : "",
+		        (int)val.len));
 	}
+	buf_release(&val);
 	json_object_object_add(o, "version", json_object_new_string("2.0"));
 	json_object_object_add(o, "routeKey",
 	    json_object_new_string("$default"));
