@@ -117,7 +117,6 @@ static int
 prepare(struct core *c)
 {
 	const char *cmd = cfg.cmd ? cfg.cmd : default_cmd(cfg.app);
-	char *parent, *slash;
 
 	if (cfg.upstream == UPSTREAM_CGI && !cfg.cmd) {
 		log_fatal("--upstream cgi needs --cmd: the CGI program to run "
@@ -133,18 +132,24 @@ prepare(struct core *c)
 	if (check_socket_path(cfg.socket) < 0)
 		return -1;
 	c->cmd = substitute(cmd, cfg.socket);
-	parent = xstrdup(cfg.socket);
-	slash = strrchr(parent, '/');
-	if (slash && slash != parent) {
-		*slash = '\0';
-		stage_mkdirs(parent, 0700);
-	}
-	free(parent);
+	core_socket_dir(cfg.socket);
 	if (!cfg.log_prefix)
 		c->prefix = xstrdup(is_rails(cfg.app)     ? "Rails: " :
 		        file_exists(cfg.app, "config.ru") ? "Rack: " :
 		                                            "App: ");
 	return 0;
+}
+
+void
+core_socket_dir(const char *socket)
+{
+	char *parent = xstrdup(socket), *slash = strrchr(parent, '/');
+
+	if (slash && slash != parent) {
+		*slash = '\0';
+		stage_mkdirs(parent, 0700);
+	}
+	free(parent);
 }
 
 static void child_changed(void *arg);

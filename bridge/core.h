@@ -87,6 +87,10 @@ void core_call_resume(struct core_call *k);
 /* How a reply to req is shaped as Lambda JSON. */
 void core_lambda_opts(const struct request *req, struct lambda_opts *o);
 
+/* The directory the app's socket goes in (and the files beside it),
+ * made with its parents (0700) when missing. */
+void core_socket_dir(const char *socket);
+
 /* 64 random bits: seeded from the kernel once per process, then
  * splitmix64; unpredictable enough for ids and sampling, not secret. */
 unsigned long long core_rand64(void);

@@ -272,19 +272,6 @@ keeper_alive(const char *klock)
 	return alive;
 }
 
-/* The directory of the socket and its side files. */
-static void
-socket_dir(void)
-{
-	char *parent = xstrdup(cfg.socket), *slash = strrchr(parent, '/');
-
-	if (slash && slash != parent) {
-		*slash = '\0';
-		mkdir(parent, 0700);
-	}
-	free(parent);
-}
-
 /*
  * Make sure the app answers, and keep it from stopping until this
  * request is answered: <socket>.lock held shared on the returned fd
@@ -299,7 +286,7 @@ ensure_app(void)
 	long long until = clock_ms() + cfg.ready_timeout_ms + 30000;
 	int fd, up, spawned = 0;
 
-	socket_dir();
+	core_socket_dir(cfg.socket);
 	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0 || lock_until(fd, LOCK_SH, until) < 0)
 		goto fail;
