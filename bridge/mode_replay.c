@@ -36,7 +36,25 @@ struct replay {
 	struct buf out;
 	unsigned long events;
 	const char *source; /* the file being replayed, for log lines */
+	int out_errno;      /* an answer could not be written: stop, 111 */
 };
+
+/* A signal, or stdout failing: the answers so far are all there are. */
+static int
+stopping(const struct replay *r)
+{
+	return r->core.child.stop_sig || r->out_errno;
+}
+
+/* The first answer that could not be written ends the run: later lines
+ * would no longer be in input order (R82). */
+static void
+output_failed(struct replay *r)
+{
+	r->out_errno = errno;
+	log_msg(LOG_ERROR, "output", "stdout: %s; stopping at event %lu",
+	    strerror(errno), r->events);
+}
 
 static void
 print_line(struct replay *r)
@@ -52,8 +70,9 @@ print_line(struct replay *r)
 			s = json_object_to_json_string_ext(o,
 			    JSON_C_TO_STRING_PRETTY |
 			        JSON_C_TO_STRING_NOSLASHESCAPE);
-			fd_write_all(1, s, strlen(s), -1);
-			fd_write_all(1, "\n", 1, -1);
+			if (fd_write_all(1, s, strlen(s), -1) < 0 ||
+			    fd_write_all(1, "\n", 1, -1) < 0)
+				output_failed(r);
 			json_object_put(o);
 			return;
 		}
@@ -62,7 +81,8 @@ print_line(struct replay *r)
 	iov[0].iov_len = r->out.len;
 	iov[1].iov_base = nl;
 	iov[1].iov_len = 1;
-	fd_writev_all(1, iov, 2, -1);
+	if (fd_writev_all(1, iov, 2, -1) < 0)
+		output_failed(r);
 }
 
 static void
@@ -244,7 +264,7 @@ stream_lines(struct stream *s)
 	size_t off = 0, left, n;
 
 	/* lines are answered in place; acc is compacted once at the end */
-	while (off < s->acc.len && !s->r->core.child.stop_sig) {
+	while (off < s->acc.len && !stopping(s->r)) {
 		p = s->acc.p + off;
 		left = s->acc.len - off;
 		nl = memchr(p, '\n', left);
@@ -293,7 +313,7 @@ stream_docs(struct stream *s)
 	enum json_tokener_error err;
 	size_t used, ws;
 
-	while (s->acc.len > 0 && !s->r->core.child.stop_sig) {
+	while (s->acc.len > 0 && !stopping(s->r)) {
 		if (s->skip_line) {
 			const char *nl = memchr(s->acc.p, '\n', s->acc.len);
 
@@ -345,9 +365,9 @@ replay_stream(struct replay *r, int fd, int export)
 	s.tok = json_tokener_new_ex(BRIDGE_JSON_DEPTH);
 	json_tokener_set_flags(s.tok,
 	    JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
-	while (!s.eof && !r->core.child.stop_sig) {
+	while (!s.eof && !stopping(r)) {
 		loop_add(&r->core.loop, fd, POLLIN, stream_read, &s);
-		while (!s.pending && !r->core.child.stop_sig)
+		while (!s.pending && !stopping(r))
 			loop_once(&r->core.loop, -1);
 		/* answering runs the loop: our fd stays out of it meanwhile */
 		loop_del(&r->core.loop, fd);
@@ -462,7 +482,7 @@ replay_dir(struct replay *r, const char *dir)
 	for (i = 0; i < n; i++) {
 		buf_reset(&path);
 		buf_printf(&path, "%s/%s", dir, names[i]);
-		if (!r->core.child.stop_sig && path.p)
+		if (!stopping(r) && path.p)
 			replay_file(r, path.p);
 		free(names[i]);
 	}
@@ -543,12 +563,14 @@ mode_replay(void)
 		json_tokener_free(r.eopts.tok);
 		return i ? i : code;
 	}
-	for (i = 0; i < cfg.nfiles && !r.core.child.stop_sig; i++)
+	for (i = 0; i < cfg.nfiles && !stopping(&r); i++)
 		replay_input(&r, cfg.files[i]);
 	if (r.core.child.stop_sig)
 		log_msg(LOG_INFO, "shutdown", "signal=%d events=%lu",
 		    r.core.child.stop_sig, r.events);
 	code = core_stop(&r.core);
+	if (code == 0 && r.out_errno)
+		code = EXIT_SYSTEM;
 	capture_release(&r.cap);
 	buf_release(&r.out);
 	json_tokener_free(r.eopts.tok);
