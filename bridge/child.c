@@ -569,19 +569,20 @@ void
 child_kill(struct child *c, const char *why)
 {
 	long long end;
+	pid_t pid = c->pid;
 
-	if (c->pid <= 0 ||
-	    (c->state != CHILD_READY && c->state != CHILD_STARTING))
+	if (pid <= 0 || (c->state != CHILD_READY && c->state != CHILD_STARTING))
 		return;
-	log_msg(LOG_ERROR, "child_kill", "pid=%d %s: SIGKILL", (int)c->pid,
-	    why);
+	log_msg(LOG_ERROR, "child_kill", "pid=%d %s: SIGKILL", (int)pid, why);
 	c->killed = 1;
-	kill(-c->pid, SIGKILL);
-	/* the next request must not find it "ready" on a dead socket */
+	kill(-pid, SIGKILL);
+	/* the next request must not find it "ready" on a dead socket; once
+	 * it is reaped, a restart may already have set c->pid to the next
+	 * one, which is not waited for here */
 	end = clock_ms() + 1000;
-	while (c->pid > 0 && clock_ms() < end) {
+	while (c->pid == pid && clock_ms() < end) {
 		child_reap(c);
-		if (c->pid > 0)
+		if (c->pid == pid)
 			loop_once(c->loop, clock_ms() + 10);
 	}
 }

@@ -163,6 +163,14 @@ same "$(rec 1 'c["call"] + " " + c["headers"]["Lambda-Runtime-Function-Error-Typ
 same "$(rec 2 'c["call"] + " " + b["errorType"]')" "error Function.Timeout" "past the deadline: an invocation error"
 check "the app was killed and restarted" grep -q 'kind=child_kill pid=[0-9]* no answer before the deadline' "$LOG"
 check "its last line before the kill is in the log" grep -q '^Rack: echo: GET /sleep' "$LOG"
+# the deadline's margin (1 s by default): the error is posted 1.5 s after
+# the /next that carried a 2.5 s deadline (HOSTILE G4: within 50 ms)
+late=$(ruby -rjson -e 'r = File.readlines(ARGV[0]).map { |l| JSON.parse(l) }
+	n = r.find { |x| x["call"] == "next" && x["id"] == "inv-2" }
+	e = r.find { |x| x["call"] == "error" && x["id"] == "inv-2" }
+	puts(((e["t"] - n["t"]) * 1000).round)' "$R")
+check "... posted at the deadline less the margin: ${late} ms after /next (1500 +/- 50)" \
+	test "$late" -ge 1450 -a "$late" -le 1550
 same "$(rec 3 'c["call"] + " " + b["statusCode"].to_s')" "response 200" "the next invocation succeeds"
 same "$(rec 4 'c["status"]')" 413 "a response the API refuses: 413"
 check "the 413 is logged clearly" grep -q 'kind=response_too_large req=inv-4 the Runtime API refused' "$LOG"
@@ -196,6 +204,25 @@ echo '{"next_status": 500}' >"$SCRATCH/e.script"
 EXIT=1 run e 0 "$BRIDGE" lambda --app "$APP"
 same "$CODE" 111 "/next answering 500: exit 111 at once"
 check "and says why" grep -q 'unrecoverable error (500)' "$LOG"
+
+# --- completions the API refuses or drops ----------------------------------
+{
+	v2 / "" ', "id": "c400", "completion_status": 400'
+	v2 / "" ', "id": "c403", "completion_status": 403'
+	v2 / "" ', "id": "cdrop", "completion_drop": true'
+	v2 / "" ', "id": "after"'
+} >"$SCRATCH/g.script"
+run g 5 "$BRIDGE" lambda --app "$APP"
+check "a completion answered 400: logged with the API's answer" grep -q 'kind=runtime_api_answer status=400 path=/runtime/invocation/c400/response' "$LOG"
+check "... and 403 too" grep -q 'kind=runtime_api_answer status=403 path=/runtime/invocation/c403/response' "$LOG"
+check "a completion whose connection dropped (sent again once, dropped again): logged" grep -q 'kind=runtime_api_state req=cdrop response: ' "$LOG"
+same "$(rec 5 'c["id"] + " " + c["status"].to_s + " " + b["statusCode"].to_s')" "after 202 200" "... and the next invocation is served as usual"
+same "$(grep -o '"call": "next", "id": "[^"]*"' "$R" | sort | uniq -d | wc -l)" 0 "no invocation fetched twice"
+same "$CODE" 0 "the bridge was still running: SIGTERM, exit 0"
+v2 / "" ', "completion_status": 500' >"$SCRATCH/h.script"
+EXIT=1 run h 1 "$BRIDGE" lambda --app "$APP"
+same "$CODE" 111 "a completion answered 500 (the API's unrecoverable error): exit 111"
+check "... saying why" grep -q 'unrecoverable error' "$LOG"
 
 # --- init errors ------------------------------------------------------------
 v2 / "" >"$SCRATCH/f.script"
