@@ -88,7 +88,11 @@ unix_clear(const char *path)
 		return -1;
 	}
 	if (errno != ECONNREFUSED) {
-		errno = EADDRINUSE;
+		/* out of descriptors or memory, nobody was asked: say so;
+		 * anything else may be a server there */
+		if (errno != EMFILE && errno != ENFILE && errno != ENOBUFS &&
+		    errno != ENOMEM)
+			errno = EADDRINUSE;
 		return -1;
 	}
 	return unlink(path);

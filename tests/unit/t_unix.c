@@ -2,7 +2,8 @@
  * t_unix - unit tests of sockets/unix.c in a mkdtemp directory: sun_path
  * length checks (107 fits, 108 fails, never truncated), listen/connect
  * round trips and their fd flags, ENOENT/ECONNREFUSED, stale, live and
- * foreign files at the path, and a full backlog (EAGAIN after the timeout).
+ * foreign files at the path (out of descriptors: EMFILE, not "in use"), and
+ * a full backlog (EAGAIN after the timeout).
  */
 #include "../../sockets/unix.c"
 #include "check.h"
@@ -12,6 +13,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 static char dir[64];
@@ -244,6 +246,24 @@ test_connect_errors(void)
 	check_flags(l);
 	fd_close(&l);
 	/* twice: each listener leaves a stale file behind */
+	l = unix_listen(path, 8, 0600);
+	check_flags(l);
+
+	check_ctx = "listen over a stale socket, out of descriptors";
+	fd_close(&l);
+	{
+		struct rlimit old, none;
+
+		getrlimit(RLIMIT_NOFILE, &old);
+		none = old;
+		none.rlim_cur = (rlim_t)next_fd(); /* no new descriptor */
+		setrlimit(RLIMIT_NOFILE, &none);
+		errno = 0;
+		CHECK_INT(unix_listen(path, 8, 0600), -1);
+		CHECK_INT(errno, EMFILE); /* not "in use" */
+		setrlimit(RLIMIT_NOFILE, &old);
+	}
+	CHECK_INT(access(path, F_OK), 0); /* left alone */
 	l = unix_listen(path, 8, 0600);
 	check_flags(l);
 
