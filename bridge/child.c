@@ -616,6 +616,9 @@ child_stop(struct child *c)
 	c->pid = -1;
 	if (c->pidfile)
 		unlink(c->pidfile);
+	/* the app's socket file outlives many servers: a dead one goes too */
+	if (pg > 0 && c->socket)
+		unix_clear(c->socket);
 	linemux_drain(&c->mux, 200);
 }
 

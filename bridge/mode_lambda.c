@@ -639,7 +639,8 @@ mode_lambda(void)
 	L.eopts.tok = event_tokener();
 	capture_init(&L.cap, "lambda");
 	code = EXIT_SYSTEM;
-	if (core_start(&L.core) < 0 || !concurrency_ok()) {
+	/* refused before anything is started */
+	if (!concurrency_ok() || core_start(&L.core) < 0) {
 		if (!L.core.fail_type)
 			L.core.fail_type = "Runtime.ConfigInvalid";
 		if (rapi_init(&L.api, &L.core.loop,

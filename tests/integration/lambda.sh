@@ -226,6 +226,10 @@ check "... saying why" grep -q 'unrecoverable error' "$LOG"
 
 # --- init errors ------------------------------------------------------------
 v2 / "" >"$SCRATCH/f.script"
+mkdir -p "$SCRATCH/big" "$SCRATCH/small"
+head -c 3000000 /dev/urandom >"$SCRATCH/big/blob"
+touch "$SCRATCH/before-init-errors"
+sleep 0.01
 EXIT=1 run f 1 "$BRIDGE" lambda --app "$APP" --cmd 'exec no-such-server {socket}'
 same "$CODE" 111 "app won't start: exit 111"
 same "$(rec 1 'c["call"] + " " + c["headers"]["Lambda-Runtime-Function-Error-Type"] + " " + b["errorType"]')" \
@@ -240,6 +244,21 @@ EXIT=1 run f 1 "$BRIDGE" lambda --app "$SCRATCH"
 same "$(rec 1 'b["errorType"]')" "Runtime.ConfigInvalid" "no config.ru and no --cmd: Runtime.ConfigInvalid"
 EXIT=1 run f 1 env AWS_LAMBDA_MAX_CONCURRENCY=8 "$BRIDGE" lambda --app "$APP"
 same "$(rec 1 'b["errorType"]')" "Runtime.ConfigInvalid" "concurrent invocations asked for: Runtime.ConfigInvalid"
+check "... refused before anything was staged or started" [ ! -e "$D/stage" ]
+# a stage that runs full: the task dir copied into a 1 MiB tmpfs
+if unshare -m sh -c "mount -t tmpfs -o size=1m tmpfs '$SCRATCH/small'" 2>/dev/null; then
+	EXIT=1 run f 1 unshare -m sh -c "mount -t tmpfs -o size=1m tmpfs '$SCRATCH/small' &&
+		BRIDGE_STAGE_FREE=100000000 exec '$BRIDGE' lambda --app '$SCRATCH/big' --stage '$SCRATCH/small/app' --cmd 'exec sleep 30'"
+	same "$CODE $(rec 1 'b["errorType"]')" "111 Runtime.StageFailed" "ENOSPC during the copy: exit 111, Runtime.StageFailed"
+	check "... saying where it ran full" test "$(rec 1 'b["errorMessage"] =~ /full after [0-9]+ bytes/ ? "y" : "n"')" = y
+else
+	ok "ENOSPC in Lambda mode skipped: no mount namespace here (stage.sh covers the copy)"
+fi
+# after each of them: nothing written in the app, and beside the stage only
+# what the harness made (log, port, records) and the stage's lock
+same "$(find "$APP" "$SCRATCH/big" -newer "$SCRATCH/before-init-errors" | wc -l)" 0 "init errors: nothing written in the app's tree"
+same "$(for d in "$SCRATCH"/f.*/; do ls -A "$d"; done | sort -u | tr '\n' ' ')" "log port records.jsonl stage stage.lock " \
+	"... and nothing beside the stage dir but its lock (no socket, pidfile or half copy left)"
 
 # --- response streaming -----------------------------------------------------
 furl() { printf '{"event": {"version": "2.0", "rawPath": "%s", "rawQueryString": "%s", "headers": {"host": "x.lambda-url.us-east-1.on.aws"}, "requestContext": {"domainName": "x.lambda-url.us-east-1.on.aws", "http": {"method": "GET"}}}%s}\n' "$1" "$2" "${3:-}"; }
