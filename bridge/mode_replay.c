@@ -268,6 +268,12 @@ stream_lines(struct stream *s)
 		p = s->acc.p + off;
 		left = s->acc.len - off;
 		nl = memchr(p, '\n', left);
+		if (s->skip_line) {
+			/* the rest of a line answered as too large */
+			s->skip_line = !nl;
+			off += nl ? (size_t)(nl - p) + 1 : left;
+			continue;
+		}
 		if (!nl && !s->eof && left <= BRIDGE_MAX_EVENT)
 			break;
 		n = nl ? (size_t)(nl - p) : left;
@@ -276,6 +282,7 @@ stream_lines(struct stream *s)
 		        memmem(p, n, CAPTURE_MARKER,
 		            sizeof(CAPTURE_MARKER) - 1)))
 			replay_event(s->r, p, n);
+		s->skip_line = !nl && !s->eof;
 		off += nl ? n + 1 : n;
 	}
 	buf_consume(&s->acc, off);
