@@ -88,7 +88,7 @@ clean_environment(void)
 		"SERVER_PROTOCOL", "SERVER_SOFTWARE", "SERVER_ADDR",
 		"DOCUMENT_ROOT", "DOCUMENT_URI", "HTTPS", "REDIRECT_STATUS",
 		NULL };
-	char name[256];
+	char *name;
 	size_t i;
 	int again = 1;
 
@@ -99,12 +99,13 @@ clean_environment(void)
 		for (i = 0; environ[i]; i++) {
 			const char *eq = strchr(environ[i], '=');
 
-			if (strncmp(environ[i], "HTTP_", 5) == 0 && eq &&
-			    (size_t)(eq - environ[i]) < sizeof(name)) {
-				memcpy(name, environ[i],
+			if (strncmp(environ[i], "HTTP_", 5) == 0 && eq) {
+				/* of any length: a header name may have 256
+				 * bytes */
+				name = xmemdup(environ[i],
 				    (size_t)(eq - environ[i]));
-				name[eq - environ[i]] = '\0';
 				unsetenv(name);
+				free(name);
 				again = 1;
 				break;
 			}
