@@ -40,11 +40,11 @@ start=$(date +%s%N)
 same "$(code "$BRIDGE" --app "$APP" --stage "$S/app" --socket "$S/a.sock" --cmd 'echo booting; echo "config error: no database" >&2; exit 3' replay "$EV")" 111 "app exits at boot: exit 111"
 check "app exit status and last stderr line reported" grep -q 'app exited before it was ready (exit status 3): config error: no database' "$SCRATCH/err"
 check "its output still reached the log with the prefix" grep -q '^Rack: booting$' "$SCRATCH/err"
-same "$(code "$BRIDGE" --app "$APP" --stage "$S/app" --socket "$S/a.sock" --ready-timeout 300ms --cmd 'exec sleep 30' replay "$EV")" 111 "app never binds: exit 111"
+same "$(code "$BRIDGE" --app "$APP" --stage "$S/app" --socket "$S/a.sock" --ready-timeout 300ms --cmd 'exec sleep 31.5' replay "$EV")" 111 "app never binds: exit 111"
 check "readiness timeout named" grep -q 'app not ready after 300 ms' "$SCRATCH/err"
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 check "the two failures took well under 3 s ($elapsed ms)" [ "$elapsed" -lt 3000 ]
-same "$(ps -eo args | grep -F 'sleep 30' | grep -vc grep)" 0 "the stuck app was stopped"
+same "$(ps -eo args | grep -F 'sleep 31.5' | grep -vc grep)" 0 "the stuck app was stopped"
 same "$(code "$BRIDGE" --app "$SCRATCH/nowhere" --stage "$S/app" --socket "$S/a.sock" --cmd true replay "$EV")" 111 "missing app dir: exit 111"
 same "$(code "$BRIDGE" --app "$SCRATCH" --stage "$S/app" --socket "$S/a.sock" replay "$EV")" 111 "no config.ru and no --cmd: exit 111"
 check "says what is missing" grep -q 'no --cmd given and no config.ru' "$SCRATCH/err"
