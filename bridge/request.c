@@ -138,6 +138,21 @@ name_dropped(const char *name, size_t n)
 	return 0;
 }
 
+/* The first Host, holding one host[:port] (a comma or a space: several)? */
+static int
+is_one_host(const struct request *req, const char *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < req->nhdr; i++)
+		if (name_is(req->hdr[i].name, req->hdr[i].name_len, "host"))
+			return 0;
+	for (i = 0; i < n; i++)
+		if (v[i] == ',' || v[i] == ' ' || v[i] == '\t')
+			return 0;
+	return 1;
+}
+
 enum hdr_result
 request_add_header(struct request *req, const char *name, size_t name_len,
     const char *value, size_t value_len)
@@ -155,6 +170,13 @@ request_add_header(struct request *req, const char *name, size_t name_len,
 	if (!http1_is_field_value(value, value_len)) {
 		request_fail(req, 400, "bad_header_value",
 		    "control character in a header value");
+		return HDR_REJECTED;
+	}
+	/* RFC 9112 3.2: more than one Host is a 400 */
+	if (name_is(name, name_len, "host") &&
+	    !is_one_host(req, value, value_len)) {
+		request_fail(req, 400, "bad_header_value",
+		    "more than one Host");
 		return HDR_REJECTED;
 	}
 	if (name_len > BRIDGE_MAX_HEADER_NAME ||

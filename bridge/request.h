@@ -96,8 +96,9 @@ int request_fail(struct request *req, int status, const char *kind,
  * Add a client header through the filter (HOSTILE R01-R11, G9): names
  * must be letters, digits and '-' only; Proxy, Proxy-Authorization,
  * hop-by-hop fields, Expect, Content-Length and the names the bridge sets
- * itself are dropped; a value with CR, LF, NUL or another control byte
- * rejects the request (400); a name over BRIDGE_MAX_HEADER_NAME bytes,
+ * itself are dropped; a value with CR, LF, NUL or another control byte,
+ * or a second Host (or one holding a comma or a space), rejects the
+ * request (400); a name over BRIDGE_MAX_HEADER_NAME bytes,
  * more than BRIDGE_MAX_HEADERS fields or BRIDGE_MAX_HEADER_BYTES bytes
  * reject it with 431.
  */

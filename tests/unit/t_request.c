@@ -178,6 +178,13 @@ static const struct {
 	{ "X-Foo", "a\x0b", 0, 0, HDR_REJECTED },
 	{ "X-Foo", "a\x1f", 0, 0, HDR_REJECTED },
 
+	/* a Host holding several (RFC 9112 3.2) */
+	{ "Host", "a.example, b.example", 0, 0, HDR_REJECTED },
+	{ "host", "a.example,b.example", 0, 0, HDR_REJECTED },
+	{ "Host", "a.example b.example", 0, 0, HDR_REJECTED },
+	{ "Host", "[::1]:8080", 0, 0, HDR_ADDED },
+	{ "Host", "", 0, 0, HDR_ADDED },
+
 	/* TAB, SP and obs-text are field-value bytes (R28) */
 	{ "X-Foo", "a\tb", 0, 0, HDR_ADDED },
 	{ "X-Foo", "\t a b \t", 0, 0, HDR_ADDED },
@@ -249,6 +256,21 @@ test_first_failure(void)
 	CHECK_INT(request_fail(&r, 413, "x", "y"), -1);
 	CHECK_INT(r.status, 400);
 	CHECK_INT(request_prepare(&r, 100), -1);
+	request_release(&r);
+}
+
+/* A second Host field is a 400, however the first was spelled. */
+static void
+test_second_host(void)
+{
+	struct request r;
+
+	request_init(&r, 100);
+	CHECK_HDR(add(&r, "Host", "a.example"), HDR_ADDED);
+	CHECK_HDR(add(&r, "X-Host", "b.example"), HDR_ADDED);
+	CHECK_INT(r.status, 0);
+	CHECK_HDR(add(&r, "HOST", "a.example"), HDR_REJECTED);
+	CHECK_INT(r.status, 400);
 	request_release(&r);
 }
 
@@ -858,6 +880,7 @@ main(void)
 	test_init_release();
 	test_filter();
 	test_first_failure();
+	test_second_host();
 	test_limits();
 	test_join_delete();
 	test_connection();
