@@ -51,6 +51,24 @@ header_name(const char *p, size_t n, char *out, size_t size)
 	return 0;
 }
 
+/*
+ * The client's X-Forwarded-Proto, -Port and -Host (R05): the web server's
+ * HTTPS, SERVER_PORT and Host say the same with authority, and an app
+ * behind a FastCGI upstream would believe the client's copy.
+ */
+static int
+client_forwarded(const char *p, size_t n)
+{
+	static const char *const names[] = { "HTTP_X_FORWARDED_PROTO",
+		"HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_HOST", NULL };
+	size_t i;
+
+	for (i = 0; names[i]; i++)
+		if (strlen(names[i]) == n && memcmp(names[i], p, n) == 0)
+			return 1;
+	return 0;
+}
+
 static int
 conv_headers(const struct cgi_var *v, size_t n, struct request *req)
 {
@@ -67,6 +85,10 @@ conv_headers(const struct cgi_var *v, size_t n, struct request *req)
 		    (v[i].name_len == 17 &&
 		        memcmp(v[i].name, "HTTP_CONTENT_TYPE", 17) == 0))
 			continue;
+		if (client_forwarded(v[i].name, v[i].name_len)) {
+			req->dropped++;
+			continue;
+		}
 		if (header_name(v[i].name + 5, v[i].name_len - 5, name,
 		        sizeof(name)) < 0)
 			return request_fail(req, 431, "limit_exceeded",

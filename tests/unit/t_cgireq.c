@@ -41,7 +41,9 @@ test_nginx(void)
 		"HTTP_USER_AGENT=curl/8", "HTTP_X_FORWARDED_FOR=10.0.0.1",
 		"HTTP_PROXY=http://evil:1", "HTTP_COOKIE=a=1; b=2",
 		"HTTP_CONNECTION=close, X-Drop", "HTTP_X_DROP=1",
-		"REQUEST_ID=abc-123", NULL };
+		"HTTP_X_FORWARDED_PROTO=http", "HTTP_X_FORWARDED_PORT=1",
+		"HTTP_X_FORWARDED_HOST=evil.example", "REQUEST_ID=abc-123",
+		NULL };
 	struct cgi_var v[64];
 	struct request req;
 	struct buf b = BUF_INIT;
@@ -70,6 +72,10 @@ test_nginx(void)
 	CHECK_INT(request_header(&req, "x-forwarded-for", &b), 1);
 	CHECK_INT(request_header(&req, "proxy", &b), 0);
 	CHECK_INT(request_header(&req, "x-drop", &b), 0);
+	/* the client's: HTTPS, SERVER_PORT and Host are the server's word */
+	CHECK_INT(request_header(&req, "x-forwarded-proto", &b), 0);
+	CHECK_INT(request_header(&req, "x-forwarded-port", &b), 0);
+	CHECK_INT(request_header(&req, "x-forwarded-host", &b), 0);
 	CHECK_INT(request_header(&req, "content-type", &b), 0);
 	CHECK_INT(request_header(&req, "cookie", &b), 1);
 	CHECK_STR(b.p, "a=1; b=2");
