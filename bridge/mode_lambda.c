@@ -231,13 +231,19 @@ stream_open(struct lstream *s, struct reply *rep)
 {
 	static const char nul[8];
 	struct lambda *L = s->L;
+	long long left;
 
 	if (cfg.prewarm_headers)
 		prewarm_headers(&L->stats, rep);
 	snprintf(L->path, sizeof(L->path), "/runtime/invocation/%s/response",
 	    L->inv.id);
+	/* Lambda ends the invocation at its deadline: the POST is given up
+	 * a second after it (with no deadline, after --timeout and that) */
+	left = L->inv.deadline_epoch ? L->inv.deadline_epoch - epoch_ms() :
+	                               cfg.timeout_ms;
 	rapi_stream_start(&L->api, L->path,
-	    "application/vnd.awslambda.http-integration-response", &s->rs);
+	    "application/vnd.awslambda.http-integration-response",
+	    (long)(left > 0 ? left : 0) + 1000, &s->rs);
 	s->open = 1;
 	if (reply_prelude(rep, &L->out) < 0)
 		reply_prelude(&(struct reply){ .status = 502 }, &L->out);

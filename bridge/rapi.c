@@ -423,7 +423,7 @@ trailer_cb(struct curl_slist **list, void *userp)
 
 int
 rapi_stream_start(struct rapi *a, const char *path, const char *content_type,
-    struct rapi_stream *s)
+    long timeout_ms, struct rapi_stream *s)
 {
 	struct buf line = BUF_INIT;
 	struct curl_slist *h = NULL;
@@ -443,6 +443,7 @@ rapi_stream_start(struct rapi *a, const char *path, const char *content_type,
 	memset(s, 0, sizeof(*s));
 	/* room for what is queued at the mark plus one read from the app */
 	buf_init(&s->pending, 2 * RAPI_STREAM_HIGH + BRIDGE_MAX_APP_HEAD);
+	curl_easy_setopt(a->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(a->easy, CURLOPT_POST, 1L);
 	curl_easy_setopt(a->easy, CURLOPT_READFUNCTION, read_cb);
 	curl_easy_setopt(a->easy, CURLOPT_READDATA, a);

@@ -89,14 +89,16 @@ long rapi_post(struct rapi *a, const char *path, const char *content_type,
  * carry an error reported after the first byte. The bytes come from s,
  * which the caller fills while the loop runs (rapi_stream_push,
  * rapi_stream_end). rapi_stream_start adds the transfer; rapi_stream_wait
- * runs the loop until it is over and returns the HTTP status or -1.
+ * runs the loop until it is over and returns the HTTP status or -1;
+ * timeout_ms (0: none) bounds the whole POST, so a transfer libcurl
+ * cannot finish does not hang past the invocation.
  * rapi_stream_push returns -1 when s is over its cap; rapi_stream_full
  * says when RAPI_STREAM_HIGH bytes wait, so the caller stops reading its
  * source until libcurl has taken them (the Runtime API takes 2 MiB/s
  * after the first 6 MiB).
  */
 int rapi_stream_start(struct rapi *a, const char *path,
-    const char *content_type, struct rapi_stream *s);
+    const char *content_type, long timeout_ms, struct rapi_stream *s);
 int rapi_stream_push(struct rapi *a, const char *p, size_t n);
 int rapi_stream_full(const struct rapi *a);
 void rapi_stream_end(struct rapi *a, const char *error_type,

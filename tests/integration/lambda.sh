@@ -270,8 +270,10 @@ furl() { printf '{"event": {"version": "2.0", "rawPath": "%s", "rawQueryString":
 	furl /status/500 ""
 	furl / "" ', "id": "too-big"' | sed "s/\"headers\"/\"body\": \"$(printf '%2000s' | tr ' ' x)\", \"headers\"/"
 	v2 /stream n=2\&ms=0
+	furl /stream n=4\&kb=256\&ms=0 ', "read_kbps": 16, "deadline_ms": 2000, "id": "slow-api"'
+	furl /stream n=2\&ms=0 ', "id": "after-slow"'
 } >"$SCRATCH/s.script"
-run s 7 "$BRIDGE" lambda --app "$APP" --invoke-mode response_stream --error-statuses 500 --max-body 1k
+run s 8 "$BRIDGE" lambda --app "$APP" --invoke-mode response_stream --error-statuses 500 --max-body 1k
 # prelude: the JSON before the 8 NUL bytes; rest: the body after them
 pre='JSON.parse(c["body"].split("\0" * 8, 2)[0])'
 rest='c["body"].split("\0" * 8, 2)[1]'
@@ -297,6 +299,16 @@ same "$(rec 5 'c["call"] + " " + b["errorType"]')" "error Function.HttpError" "a
 same "$(rec 6 "c[\"id\"] + \" \" + $pre[\"statusCode\"].to_s + \" \" + $rest")" "too-big 413 413 Content Too Large: request body too large" "the bridge's own answer (413) is streamed too"
 same "$(rec 7 'c["headers"].key?("Lambda-Runtime-Function-Response-Mode").to_s + " " + b["body"].inspect')" 'false "piece 0\npiece 1\n"' "HTTP API events cannot stream: buffered as usual"
 same "$(ruby -rjson -e 'ids = File.readlines(ARGV[0]).map { |l| JSON.parse(l) }.reject { |x| x["call"] == "next" }.map { |x| x["id"] }; puts ids.size == ids.uniq.size' "$R")" true "exactly one completion per request id"
+# an API that takes a streamed answer at 16 KiB/s (1 MiB: 64 s): the POST
+# is given up a second past the deadline (2 s), and the bridge goes on
+gap=$(ruby -rjson -e 'r = File.readlines(ARGV[0]).map { |l| JSON.parse(l) }
+	a = r.find { |x| x["call"] == "next" && x["id"] == "slow-api" }
+	b = r.find { |x| x["call"] == "next" && x["id"] == "after-slow" }
+	puts(b ? ((b["t"] - a["t"]) * 1000).round : -1)' "$R")
+check "a streamed POST the API reads too slowly: given up after the deadline and a second (${gap} ms, 3000-4500)" \
+	test "$gap" -ge 3000 -a "$gap" -le 4500
+check "... logged" grep -q 'kind=runtime_api_state req=slow-api streamed response: ' "$LOG"
+same "$(rec 8 'c["id"] + " " + c["status"].to_s')" "after-slow 202" "... and the next invocation is answered"
 
 # --- as bootstrap, from the task root ---------------------------------------
 mkdir -p "$SCRATCH/task/app"
