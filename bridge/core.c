@@ -155,11 +155,8 @@ core_socket_dir(const char *socket)
 static void child_changed(void *arg);
 
 int
-core_start(struct core *c)
+core_init(struct core *c)
 {
-	struct stage_opts so;
-	struct stage_stats st;
-
 	memset(c, 0, sizeof(*c));
 	c->child = (struct child)CHILD_INIT;
 	c->child.on_change = child_changed;
@@ -170,6 +167,17 @@ core_start(struct core *c)
 		return -1;
 	}
 	child_watch_signals(&c->child, &c->loop, c->sigfd);
+	return 0;
+}
+
+int
+core_start(struct core *c)
+{
+	struct stage_opts so;
+	struct stage_stats st;
+
+	if (core_init(c) < 0)
+		return -1;
 	c->fail_type = "Runtime.ConfigInvalid";
 	if (prepare(c) < 0)
 		return -1;

@@ -38,6 +38,10 @@ struct core {
  */
 int core_start(struct core *c);
 
+/* Only the first step of core_start (signals, an idle child): for a mode
+ * that refuses to start, so that core_stop can still be called. */
+int core_init(struct core *c);
+
 /*
  * Serve req (from any front end) into rep, which the caller initialised,
  * running the loop until it is done. rep always ends up holding an

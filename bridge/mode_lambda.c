@@ -633,7 +633,7 @@ int
 mode_lambda(void)
 {
 	struct lambda L;
-	int code;
+	int code, started;
 
 	memset(&L, 0, sizeof(L));
 	log_init(1, (enum log_level)cfg.log_level); /* CloudWatch reads it */
@@ -645,8 +645,14 @@ mode_lambda(void)
 	L.eopts.tok = event_tokener();
 	capture_init(&L.cap, "lambda");
 	code = EXIT_SYSTEM;
-	/* refused before anything is started */
-	if (!concurrency_ok() || core_start(&L.core) < 0) {
+	/* refused before anything is staged or started */
+	if (concurrency_ok())
+		started = core_start(&L.core);
+	else {
+		core_init(&L.core); /* for core_stop; the refusal is fatal */
+		started = -1;
+	}
+	if (started < 0) {
 		if (!L.core.fail_type)
 			L.core.fail_type = "Runtime.ConfigInvalid";
 		if (rapi_init(&L.api, &L.core.loop,

@@ -242,9 +242,11 @@ EXIT=1 run f 1 "$BRIDGE" lambda --app "$APP" --ready-timeout 300ms --cmd 'exec s
 same "$(rec 1 'b["errorType"]')" "Runtime.AppNotReady" "readiness timeout: Runtime.AppNotReady"
 EXIT=1 run f 1 "$BRIDGE" lambda --app "$SCRATCH"
 same "$(rec 1 'b["errorType"]')" "Runtime.ConfigInvalid" "no config.ru and no --cmd: Runtime.ConfigInvalid"
-EXIT=1 run f 1 env AWS_LAMBDA_MAX_CONCURRENCY=8 "$BRIDGE" lambda --app "$APP"
+# (with something on stdin: the refusal must not read it as app output)
+EXIT=1 run f 1 sh -c 'printf "x\n" | AWS_LAMBDA_MAX_CONCURRENCY=8 exec "$0" lambda --app "$1"' "$BRIDGE" "$APP"
 same "$(rec 1 'b["errorType"]')" "Runtime.ConfigInvalid" "concurrent invocations asked for: Runtime.ConfigInvalid"
 check "... refused before anything was staged or started" [ ! -e "$D/stage" ]
+same "$CODE" 111 "... exit 111"
 # a stage that runs full: the task dir copied into a 1 MiB tmpfs
 if unshare -m sh -c "mount -t tmpfs -o size=1m tmpfs '$SCRATCH/small'" 2>/dev/null; then
 	EXIT=1 run f 1 unshare -m sh -c "mount -t tmpfs -o size=1m tmpfs '$SCRATCH/small' &&
