@@ -16,12 +16,15 @@
 #include "request.h"
 
 /* Fields meaning something only between two hops (RFC 9110 7.6.1, R09),
- * plus those the bridge derives itself (R04, R10, R11). */
+ * plus those the bridge derives itself (R04, R10, R11), and the other
+ * ways an app learns the scheme and host (Forwarded, X-Forwarded-Ssl,
+ * X-Forwarded-Scheme: no front door sets them, so they are the client's,
+ * and Rack believes them before the bridge's X-Forwarded-Proto, R05). */
 static const char *const dropped_names[] = { "connection", "keep-alive", "te",
 	"trailer", "transfer-encoding", "upgrade", "proxy-connection", "proxy",
 	"proxy-authorization", "expect", "content-length", "x-forwarded-prefix",
 	"x-amzn-request-context", "x-amzn-lambda-context", "x-amz-tenant-id",
-	NULL };
+	"forwarded", "x-forwarded-ssl", "x-forwarded-scheme", NULL };
 
 /* Meta-variables point here when empty: release never frees it. */
 static char empty_string[1];
