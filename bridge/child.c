@@ -176,9 +176,10 @@ socket_free(const char *path)
 	if (lstat(path, &sb) == 0 && !S_ISSOCK(sb.st_mode))
 		log_fatal("%s exists and is not a socket: it is left alone",
 		    path);
+	else if (errno == EADDRINUSE)
+		log_fatal("socket %s is in use by another server", path);
 	else
-		log_fatal("socket %s is in use by another server%s", path,
-		    errno == EADDRINUSE ? "" : " or unusable");
+		log_fatal("socket %s: %s", path, strerror(errno));
 	return -1;
 }
 
@@ -329,6 +330,7 @@ child_spawn(struct child *c)
 	out[0] = err[0] = -1; /* the mux owns them now */
 	r = read_report(c, rep[0]);
 	if (r == 0) {
+		c->spawned = 1;
 		c->state = CHILD_STARTING;
 		c->timed_out = 0;
 		c->started_ms = clock_ms();
@@ -616,8 +618,9 @@ child_stop(struct child *c)
 	c->pid = -1;
 	if (c->pidfile)
 		unlink(c->pidfile);
-	/* the app's socket file outlives many servers: a dead one goes too */
-	if (pg > 0 && c->socket)
+	/* the app's socket file outlives many servers: a dead one goes too
+	 * (also after the app died for good, when pg is already -1) */
+	if (c->spawned && c->socket)
 		unix_clear(c->socket);
 	linemux_drain(&c->mux, 200);
 }

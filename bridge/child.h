@@ -70,6 +70,7 @@ struct child {
 	int supervised; /* it was ready once: deaths are restarted */
 	int timed_out;  /* the last start was killed for not being ready */
 	int killed;     /* the bridge killed it (child_kill) */
+	int spawned;    /* an app was started at least once */
 	unsigned restarts;
 	long long started_ms, ready_ms, ready_deadline;
 	long long death[CHILD_TALLY]; /* ring of death times */

@@ -89,6 +89,7 @@ same "$?" 0 "SIGTERM: exit 0"
 exec 3>&-
 same "$(ps -eo args | grep -F "$SCRATCH/a.sock" | grep -vc grep)" 0 "SIGTERM: the app group is gone"
 check "SIGTERM: pidfile removed" [ ! -e "$PIDFILE" ]
+check "SIGTERM: the app's socket file removed" [ ! -e "$SCRATCH/a.sock" ]
 check "Puma's own lines kept their prefix" grep -q '^Rack: .*Listening on unix://' "$LOG"
 
 # --- a crash loop is given up on ---------------------------------------
@@ -105,6 +106,7 @@ wait "$BPID"
 same "$?" 142 "given up: exit 128+14 (the app's last death was SIGALRM)"
 same "$(grep -c 'kind=child_exit signal 14' "$LOG")" 3 "three deaths before giving up (limit 2)"
 check "the give-up says why" grep -q 'died 3 times within 60000 ms' "$LOG"
+check "... and its dead socket file is gone" [ ! -e "$SCRATCH/b.sock" ]
 
 # --- leftovers of an earlier bridge -------------------------------------
 setsid "$FAKE" "$SCRATCH/c.sock" >/dev/null 2>&1 &
