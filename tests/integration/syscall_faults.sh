@@ -119,6 +119,20 @@ replay() {
 	} | cat >"$S/$run.jsonl"
 }
 
+# same_as_clean DIR MIN: DIR's faulty run answered exactly as its clean
+# run, and each of EINTR, EAGAIN and SHORT was injected more than MIN times
+same_as_clean() {
+	norm "$1/clean.jsonl" >"$1/clean.norm"
+	norm "$1/faulty.jsonl" >"$1/faulty.norm"
+	differ=$(paste "$1/clean.norm" "$1/faulty.norm" | awk -F '\t' '$1 != $2' | wc -l)
+	same "$differ" 0 "... every answer exactly as without faults"
+	i_intr=$(injected EINTR)
+	i_again=$(injected EAGAIN)
+	i_short=$(injected SHORT)
+	check "... faults injected: EINTR $i_intr, EAGAIN $i_again, SHORT $i_short" \
+		test "${i_intr:-0}" -gt "$2" -a "${i_again:-0}" -gt "$2" -a "${i_short:-0}" -gt "$2"
+}
+
 t0=$(date +%s%N)
 replay clean
 t1=$(date +%s%N)
@@ -127,15 +141,7 @@ replay faulty '*=EINTR:0.2,*=EAGAIN:0.2,*=SHORT:0.3'
 t2=$(date +%s%N)
 same "$(cat "$S/clean.rc") $(wc -l <"$S/clean.jsonl")" "0 $nev" "without faults: $nev answers, exit 0 ($(((t1 - t0) / 1000000)) ms)"
 same "$(cat "$S/faulty.rc") $(wc -l <"$S/faulty.jsonl")" "0 $nev" "EINTR, EAGAIN, short reads and writes: $nev answers, exit 0 ($(((t2 - t1) / 1000000)) ms)"
-norm "$S/clean.jsonl" >"$S/clean.norm"
-norm "$S/faulty.jsonl" >"$S/faulty.norm"
-differ=$(paste "$S/clean.norm" "$S/faulty.norm" | awk -F '\t' '$1 != $2' | wc -l)
-same "$differ" 0 "... every answer exactly as without faults"
-i_intr=$(injected EINTR)
-i_again=$(injected EAGAIN)
-i_short=$(injected SHORT)
-check "... faults injected: EINTR $i_intr, EAGAIN $i_again, SHORT $i_short" \
-	test "${i_intr:-0}" -gt 50 -a "${i_again:-0}" -gt 50 -a "${i_short:-0}" -gt 50
+same_as_clean "$S" 50
 same "$(wc -l <"$REPORT" | tr -d ' ')" 1 "... one report: the bridge's (not the app's, nor a forked child's)"
 R1="replay: $(tail -n 1 "$REPORT" | cut -d' ' -f4-) over $nev events"
 
@@ -297,15 +303,7 @@ lambda faulty '*=EINTR:0.2,*=EAGAIN:0.2,*=SHORT:0.3'
 t2=$(date +%s%N)
 same "$(cat "$D/clean.rc") $(wc -l <"$D/clean.jsonl")" "0 $nl" "Lambda without faults: $nl responses accepted, exit 0 ($(((t1 - t0) / 1000000)) ms)"
 same "$(cat "$D/faulty.rc") $(wc -l <"$D/faulty.jsonl")" "0 $nl" "Lambda with EINTR, EAGAIN, short transfers: $nl responses accepted, exit 0 ($(((t2 - t1) / 1000000)) ms)"
-norm "$D/clean.jsonl" >"$D/clean.norm"
-norm "$D/faulty.jsonl" >"$D/faulty.norm"
-differ=$(paste "$D/clean.norm" "$D/faulty.norm" | awk -F '\t' '$1 != $2' | wc -l)
-same "$differ" 0 "... every response exactly as without faults"
-i_intr=$(injected EINTR)
-i_again=$(injected EAGAIN)
-i_short=$(injected SHORT)
-check "... faults injected: EINTR $i_intr, EAGAIN $i_again, SHORT $i_short" \
-	test "${i_intr:-0}" -gt 20 -a "${i_again:-0}" -gt 20 -a "${i_short:-0}" -gt 20
+same_as_clean "$D" 20
 R3="lambda: $(tail -n 1 "$REPORT" | cut -d' ' -f4-) over $nl invocations"
 
 printf '# %s\n' "$R1" "$R2" "$R3"
