@@ -646,9 +646,9 @@ mode_lambda(void)
 	capture_init(&L.cap, "lambda");
 	code = EXIT_SYSTEM;
 	/* refused before anything is staged or started */
-	if (concurrency_ok())
+	if (concurrency_ok()) {
 		started = core_start(&L.core);
-	else {
+	} else {
 		core_init(&L.core); /* for core_stop; the refusal is fatal */
 		started = -1;
 	}
