@@ -23,4 +23,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 		}                                                              \
 	} while (0)
 
+/* A body sink that only counts the bytes into the size_t at arg. */
+static inline int
+fuzz_count(void *arg, const char *p, size_t n)
+{
+	(void)p;
+	*(size_t *)arg += n;
+	return 0;
+}
+
 #endif

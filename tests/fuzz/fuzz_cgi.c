@@ -8,14 +8,6 @@
 #include "../../sockets/cgi.h"
 #include "fuzz.h"
 
-static int
-sink(void *arg, const char *p, size_t n)
-{
-	(void)p;
-	*(size_t *)arg += n;
-	return 0;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -26,7 +18,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	step = (size_t)data[0] + 1;
-	cgi_response_init(&r, sink, &body);
+	cgi_response_init(&r, fuzz_count, &body);
 	while (off < size && pr != PARSE_BAD) {
 		k = size - off < step ? size - off : step;
 		pr = cgi_feed(&r, (const char *)data + off, k);

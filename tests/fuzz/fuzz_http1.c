@@ -10,14 +10,6 @@
 #include "../../sockets/http1.h"
 #include "fuzz.h"
 
-static int
-sink(void *arg, const char *p, size_t n)
-{
-	(void)p;
-	*(size_t *)arg += n;
-	return 0;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -28,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	step = (size_t)data[0] + 1;
-	http1_response_init(&r, size > 1 && data[1] == 'H', sink, &body);
+	http1_response_init(&r, size > 1 && data[1] == 'H', fuzz_count, &body);
 	while (off < size && pr == PARSE_MORE) {
 		k = size - off < step ? size - off : step;
 		pr = http1_feed(&r, (const char *)data + off, k, &used);
