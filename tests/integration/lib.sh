@@ -112,6 +112,17 @@ fcgi_stop() {
 	cp "$SCRATCH/bridge.log" "$SCRATCH/bridge.$nb.log"
 }
 
+# until_grep PATTERN FILE: wait (at most 10 s) for a line of FILE matching
+# PATTERN; the status is whether one came.
+until_grep() {
+	ug=0
+	while ! grep -q "$1" "$2" 2>/dev/null && [ $ug -lt 200 ]; do
+		sleep 0.05
+		ug=$((ug + 1))
+	done
+	grep -q "$1" "$2" 2>/dev/null
+}
+
 finish() {
 	echo "$T_PASSED passed, $T_FAILED failed"
 	[ "$T_FAILED" -eq 0 ]

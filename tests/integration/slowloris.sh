@@ -32,13 +32,7 @@ fds_at_least() {
 	[ "$(fds)" -ge "$1" ]
 }
 # ready FILE: wait (at most 10 s) for a client's READY
-ready() {
-	w=0
-	while ! grep -q '^READY' "$1" && [ $w -lt 200 ]; do
-		sleep 0.05
-		w=$((w + 1))
-	done
-}
+ready() { until_grep '^READY' "$1"; }
 now_us() { echo $(($(date +%s%N) / 1000)); }
 
 # 2N slow connections and the requests: --max-conns above its default

@@ -40,14 +40,7 @@ answers() {
 }
 
 # logged PATTERN: wait (at most 10 s) for a log line.
-logged() {
-	i=0
-	while ! grep -q "$1" "$LOG" && [ $i -lt 200 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-	grep -q "$1" "$LOG"
-}
+logged() { until_grep "$1" "$LOG"; }
 
 status() { jget "$OUT" "$1" 'r["statusCode"]'; }
 fds() { ls "/proc/$BPID/fd" | wc -l; }
