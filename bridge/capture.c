@@ -447,7 +447,7 @@ capture_write(struct capture *c, const char *event, size_t elen,
 	capture_route(ev, &route);
 	st = member(rs, "statusCode");
 	rec = json_object_new_object();
-	json_object_object_add(rec, "bridge_capture", json_object_new_int(1));
+	json_object_object_add(rec, CAPTURE_KEY, json_object_new_int(1));
 	json_object_object_add(rec, "time", json_object_new_string(t));
 	json_object_object_add(rec, "mode", json_object_new_string(c->mode));
 	json_object_object_add(rec, "request_id",
@@ -487,7 +487,7 @@ capture_parse_line(const char *p, size_t n)
 		n--;
 	o = parse(p, n);
 	if (o && json_object_is_type(o, json_type_object) &&
-	    member(o, "bridge_capture") && member(o, "event"))
+	    member(o, CAPTURE_KEY) && member(o, "event"))
 		return o;
 	json_object_put(o);
 	return NULL;

@@ -25,6 +25,7 @@
 #include "sha256.h"
 
 #define CAPTURE_MARKER   "BRIDGE_CAPTURE "
+#define CAPTURE_KEY      "bridge_capture" /* the member every line has */
 #define CAPTURE_REDACTED "[redacted]"
 
 struct capture {

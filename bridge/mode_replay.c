@@ -125,7 +125,7 @@ replay_event(struct replay *r, const char *text, size_t len)
 	struct json_object *rec = NULL, *ev;
 
 	/* a capture line: its event */
-	if (memmem(text, len, "bridge_capture", 14) &&
+	if (memmem(text, len, CAPTURE_KEY, sizeof(CAPTURE_KEY) - 1) &&
 	    (rec = capture_parse_line(text, len)) != NULL &&
 	    json_object_object_get_ex(rec, "event", &ev))
 		text = json_object_to_json_string_length(ev,
