@@ -98,9 +98,12 @@ flood_bridge() {
 exec '$FAKE' "\$1" >/dev/null
 APP
 	mkfifo "$D/in"
+	# $D/out is opened before the FIFO, whose open waits for fd 3 below:
+	# the first ev finds it, and waits for an answer from the bridge
+	# itself before its RSS is read
 	"$BRIDGE" replay --app "$D" --no-stage --socket "$D/app.sock" \
 		--log-prefix 'O ' --log-prefix-err 'E ' --cmd "exec sh app.sh {socket}" \
-		- <"$D/in" >"$D/out" 2>&4 4>&- &
+		- >"$D/out" <"$D/in" 2>&4 4>&- &
 	bpid=$!
 	exec 3>"$D/in"
 	EVENTS=0
