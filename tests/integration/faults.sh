@@ -12,9 +12,11 @@ import json
 ev = {"version": "2.0", "rawPath": "/ok", "rawQueryString": "", "headers": {"host": "h"},
       "requestContext": {"http": {"method": "GET", "sourceIp": "192.0.2.1"}}}
 open("'"$S"'/ev.json", "w").write(json.dumps(ev) + "\n")'
+# out and log open before the FIFO, whose open waits for fd 3: "lines 1"
+# finds them, and the counts below are the bridge's own
 mkfifo "$S/in"
 "$BRIDGE" replay --no-stage --app "$S" --socket "$S/app.sock" --cmd "exec $FAKE {socket}" \
-	--restart-limit 63 --restart-window 1s --timeout 5s - <"$S/in" >"$S/out" 2>"$S/log" &
+	--restart-limit 63 --restart-window 1s --timeout 5s - >"$S/out" 2>"$S/log" <"$S/in" &
 BP=$!
 exec 3>"$S/in"
 # lines N: until the answers number N (20 s at most)
