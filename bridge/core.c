@@ -173,6 +173,12 @@ core_init(struct core *c)
 int
 core_start(struct core *c)
 {
+	return core_start_booting(c, NULL, NULL);
+}
+
+int
+core_start_booting(struct core *c, int (*booting)(void *), void *arg)
+{
 	struct stage_opts so;
 	struct stage_stats st;
 
@@ -240,7 +246,11 @@ core_start(struct core *c)
 			    path_join(c->dir, "index.php");
 	}
 	c->fail_type = "Runtime.AppStartFailed";
-	if (child_spawn(&c->child) < 0 || child_wait_ready(&c->child) < 0) {
+	if (child_spawn(&c->child) < 0)
+		return -1;
+	if (booting && booting(arg) < 0)
+		return -1;
+	if (child_wait_ready(&c->child) < 0) {
 		if (c->child.timed_out)
 			c->fail_type = "Runtime.AppNotReady";
 		return -1;

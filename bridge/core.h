@@ -38,6 +38,11 @@ struct core {
  */
 int core_start(struct core *c);
 
+/* core_start, with work for the bridge while the app boots: booting(arg)
+ * is called once, between the spawn and the wait for readiness; if it
+ * returns -1 (after a fatal log line), the start fails at once. */
+int core_start_booting(struct core *c, int (*booting)(void *), void *arg);
+
 /* Only the first step of core_start (signals, an idle child): for a mode
  * that refuses to start, so that core_stop can still be called. */
 int core_init(struct core *c);

@@ -44,7 +44,8 @@ struct lambda {
 	struct buf out; /* the completion's body */
 	char path[256]; /* /runtime/invocation/<id>/... */
 	int warned_deadline;
-	int fatal; /* the Runtime API asked us to go (500) */
+	int fatal;     /* the Runtime API asked us to go (500) */
+	int api_state; /* rapi_init: 0 not yet, 1 done, -1 failed */
 };
 
 static long long
@@ -614,6 +615,26 @@ lambda_loop(struct lambda *L)
 	return EXIT_SYSTEM;
 }
 
+/*
+ * The Runtime API client, set up once: while the app boots
+ * (core_start_booting), so that loading libcurl and its libraries (3 ms) runs
+ * beside the app's boot instead of after it; or, when no app was
+ * spawned, when it is first needed.
+ */
+static int
+api_init(void *arg)
+{
+	struct lambda *L = arg;
+
+	if (L->api_state == 0)
+		L->api_state = rapi_init(&L->api, &L->core.loop,
+		                   getenv("AWS_LAMBDA_RUNTIME_API"),
+		                   &L->core.child.stop_sig) == 0 ?
+		    1 :
+		    -1;
+	return L->api_state > 0 ? 0 : -1;
+}
+
 /* More than one concurrent invocation (Managed Instances) is refused at
  * init rather than half served (R68). */
 static int
@@ -647,21 +668,18 @@ mode_lambda(void)
 	code = EXIT_SYSTEM;
 	/* refused before anything is staged or started */
 	if (concurrency_ok()) {
-		started = core_start(&L.core);
+		started = core_start_booting(&L.core, api_init, &L);
 	} else {
 		core_init(&L.core); /* for core_stop; the refusal is fatal */
 		started = -1;
 	}
+	api_init(&L);
 	if (started < 0) {
 		if (!L.core.fail_type)
 			L.core.fail_type = "Runtime.ConfigInvalid";
-		if (rapi_init(&L.api, &L.core.loop,
-		        getenv("AWS_LAMBDA_RUNTIME_API"),
-		        &L.core.child.stop_sig) == 0)
+		if (L.api_state > 0)
 			init_error(&L);
-	} else if (rapi_init(&L.api, &L.core.loop,
-	               getenv("AWS_LAMBDA_RUNTIME_API"),
-	               &L.core.child.stop_sig) == 0) {
+	} else if (L.api_state > 0) {
 		L.stats.ready_mono = clock_ms();
 		code = lambda_loop(&L);
 	}

@@ -22,6 +22,7 @@
 #include "bridge.h"
 #include "config.h"
 #include "cost.h"
+#include "curl_load.h"
 #include "invoke.h"
 #include "log.h"
 #include "mode.h"
@@ -206,8 +207,16 @@ mode_prewarm(void)
 		cfg.threads = invoke_max_calls(cfg.threads);
 	}
 	sigfd = sig_init();
-	if (sigfd < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_fatal("unable to set up: %s", strerror(errno));
+	if (sigfd < 0) {
+		log_fatal("unable to set up signals: %s", strerror(errno));
+		return EXIT_SYSTEM;
+	}
+	if (curl_load() < 0) {
+		log_fatal("unable to load libcurl: %s", curl_load_error());
+		return EXIT_SYSTEM;
+	}
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_fatal("unable to initialise libcurl");
 		return EXIT_SYSTEM;
 	}
 	res = xcalloc(cfg.threads, sizeof(*res));

@@ -15,6 +15,7 @@
 #include "../sockets/io.h"
 #include "b64.h"
 #include "bridge.h"
+#include "curl_load.h"
 #include "log.h"
 #include "rapi.h"
 
@@ -272,6 +273,10 @@ rapi_init(struct rapi *a, struct loop *l, const char *api, const int *stop)
 		return -1;
 	}
 	snprintf(a->base, sizeof(a->base), "http://%s/2018-06-01", api);
+	if (curl_load() < 0) {
+		log_fatal("unable to load libcurl: %s", curl_load_error());
+		return -1;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_fatal("unable to initialise libcurl");
 		return -1;

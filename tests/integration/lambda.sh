@@ -319,6 +319,17 @@ ln -s "$BRIDGE" "$SCRATCH/task/bootstrap"
 v2 / "" >"$SCRATCH/g.script"
 run g 1 env LAMBDA_TASK_ROOT="$SCRATCH/task" "$SCRATCH/task/bootstrap"
 same "$(rec 1 'b["statusCode"]')" 200 "invoked as bootstrap: Lambda mode, the app from \$LAMBDA_TASK_ROOT/app"
+# libcurl that cannot be loaded (an empty file found first): a clear
+# fatal line, exit 111
+mkdir "$SCRATCH/badlib"
+: >"$SCRATCH/badlib/libcurl.so.4"
+out=$(env LD_LIBRARY_PATH="$SCRATCH/badlib" AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 \
+	"$BRIDGE" lambda --app "$APP" --no-stage --socket "$SCRATCH/bl.sock" \
+	--cmd 'exec sleep 5' --ready-timeout 5s 2>&1)
+code=$?
+same "$code" 111 "libcurl that cannot be loaded: exit 111"
+check "... saying why, in one line" sh -c "echo '$out' | grep -q 'fatal: unable to load libcurl: .*libcurl.so.4'"
+check "... without waiting for the app to be ready" sh -c "! echo '$out' | grep -q 'not ready'"
 check "logs go to stdout in Lambda" sh -c "env AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 '$BRIDGE' lambda --app '$SCRATCH' --stage '$SCRATCH/x' --socket '$SCRATCH/x.sock' 2>/dev/null | grep -q 'fatal: no --cmd given'"
 
 # --- the zip ----------------------------------------------------------------
@@ -335,8 +346,21 @@ check "... and no glibc" sh -c "! echo '$zl' | grep -q 'lib/libc\.so'"
 check "bootstrap is executable in the zip" sh -c "unzip -Z '$ZIP' bootstrap | grep -q '^-rwxr-xr-x'"
 mkdir "$SCRATCH/zt"
 unzip -q "$ZIP" -d "$SCRATCH/zt"
+# libcurl is loaded when the Runtime API is first needed (dlopen), not at
+# exec: an init that fails loads it too, to report the failure
+LD_LIBRARY_PATH=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib/aarch64-linux-gnu \
+	LD_DEBUG=libs LD_DEBUG_OUTPUT="$SCRATCH/ld" AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 \
+	"$SCRATCH/zt/bootstrap" lambda --app "$SCRATCH/zt/app" --no-stage \
+	--socket "$SCRATCH/ld.sock" --cmd 'exit 3' >/dev/null 2>&1
 check "unzipped, bootstrap loads libcurl from its own lib/, even with the system first on LD_LIBRARY_PATH" \
-	sh -c "LD_LIBRARY_PATH=/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:/lib/aarch64-linux-gnu ldd '$SCRATCH/zt/bootstrap' | grep 'libcurl.so.4' | grep -qF '$SCRATCH/zt/lib/'"
+	grep -qF "calling init: $SCRATCH/zt/lib/libcurl.so.4" $SCRATCH/ld.*
+check "... and libcurl's own libraries from there too" \
+	grep -qF "calling init: $SCRATCH/zt/lib/libnghttp2.so" $SCRATCH/ld.*
+sys=$(grep -h 'calling init: /' "$SCRATCH"/ld.* | sed 's/.*calling init: //' |
+	grep -v "^$SCRATCH/zt/lib/" | sed 's|.*/||' |
+	grep -v '^\(libc\|libm\|libdl\|libpthread\|librt\|libresolv\|ld-linux-[a-z0-9_-]*\)\.so' |
+	sort -u | tr '\n' ' ')
+same "$sys" "" "... and no library from the system but glibc's"
 {
 	v2 / ""
 	furl /stream n=3\&ms=0
