@@ -63,10 +63,8 @@ struct upstream_call {
 	struct upstream_call *next; /* in u's wait queue */
 	struct buf out;
 	size_t sent;
-	struct http1_response resp; /* HTTP */
-	struct fcgi_reader rd;      /* FastCGI: records ... */
-	struct cgi_response cgi;    /* ... whose STDOUT is a CGI response */
-	struct buf errline;         /* ... and STDERR a partial line */
+	struct fcgi_reader rd; /* FastCGI: records ... */
+	struct buf errline;    /* ... and STDERR a partial line */
 	unsigned long long received;
 	int fd, reused, state, keep;
 	int held;         /* not reading: the stream's reader is behind */
@@ -81,6 +79,10 @@ struct upstream_call {
 	int refused;  /* nothing listens on the socket (the app died?) */
 	int retried;  /* this is the one retry on a new connection */
 	int gone;     /* cancelled: the caller went away */
+	/* last: upstream_start clears what comes before them, and their
+	 * init what they need (not their 6 KiB field arrays) */
+	struct http1_response resp; /* HTTP */
+	struct cgi_response cgi;    /* FastCGI's STDOUT, or CGI's */
 };
 
 static int
@@ -793,8 +795,11 @@ upstream_start(struct upstream *u, const struct request *req, struct reply *rep,
     long long deadline, struct upstream_stream *stream, upstream_done_fn *done,
     void *arg)
 {
-	struct upstream_call *x = xcalloc(1, sizeof(*x)), **pp;
+	struct upstream_call *x = xmalloc(sizeof(*x)), **pp;
 
+	memset(x, 0, offsetof(struct upstream_call, resp));
+	http1_response_init(&x->resp, 0, NULL, NULL);
+	cgi_response_init(&x->cgi, NULL, NULL);
 	x->u = u;
 	x->req = req;
 	x->rep = rep;

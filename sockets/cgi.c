@@ -17,7 +17,7 @@ enum {
 void
 cgi_response_init(struct cgi_response *r, http1_sink_fn *sink, void *arg)
 {
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, offsetof(struct cgi_response, field));
 	buf_init(&r->head, HTTP1_MAX_HEAD);
 	r->sink = sink;
 	r->sink_arg = arg;

@@ -25,7 +25,6 @@ struct cgi_response {
 	/* results, valid once the head is parsed (cgi_head_done) */
 	int status;
 	struct buf head; /* the header section as received */
-	struct http1_field field[HTTP1_MAX_FIELDS];
 	size_t nfields;
 	const char *why; /* static reason after PARSE_BAD */
 
@@ -34,6 +33,9 @@ struct cgi_response {
 	void *sink_arg;
 	int state;
 	int eol;
+
+	/* last: the first nfields are set; init does not clear the rest */
+	struct http1_field field[HTTP1_MAX_FIELDS];
 };
 
 /* Prepare r; body bytes go to sink(arg, ...) (which may refuse: -1). */

@@ -113,7 +113,7 @@ void
 http1_response_init(struct http1_response *r, int head_request,
     http1_sink_fn *sink, void *arg)
 {
-	memset(r, 0, sizeof(*r));
+	memset(r, 0, offsetof(struct http1_response, field));
 	buf_init(&r->head, HTTP1_MAX_HEAD);
 	r->head_request = head_request;
 	r->sink = sink;

@@ -64,7 +64,6 @@ struct http1_response {
 	enum http1_framing framing;
 	unsigned long long content_length;
 	struct buf head; /* the final head as received */
-	struct http1_field field[HTTP1_MAX_FIELDS];
 	size_t nfields;
 	unsigned long long received; /* every byte fed so far, 1xx included */
 	const char *why;             /* static reason after PARSE_BAD */
@@ -80,6 +79,9 @@ struct http1_response {
 	size_t line;
 	size_t trailer;
 	unsigned interim;
+	/* last: the first nfields are set; init does not clear the rest
+	 * (6 KiB per response) */
+	struct http1_field field[HTTP1_MAX_FIELDS];
 };
 
 /*
