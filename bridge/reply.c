@@ -3,6 +3,7 @@
  * rules: EVENTS.md section 4, rules 9 and 10; HOSTILE R21, R61, R67.
  */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,8 +128,17 @@ utf8_valid(const char *p, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)p;
 	size_t i = 0, k;
+	uint64_t w;
 
 	while (i < n) {
+		/* ASCII, eight bytes at a time */
+		if (n - i >= 8) {
+			memcpy(&w, s + i, 8);
+			if (!(w & 0x8080808080808080ULL)) {
+				i += 8;
+				continue;
+			}
+		}
 		if (s[i] < 0x80) {
 			i++;
 			continue;
@@ -479,57 +489,92 @@ compress_body(struct reply *rep)
 	}
 }
 
-/* Render into out; -1 when even out's own cap was too small. */
+/* Bytes p[0..n) takes inside a JSON string, as json_escape writes it. */
+static size_t
+json_escaped_len(const unsigned char *p, size_t n)
+{
+	size_t i, len = n;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '"' || p[i] == '\\' || p[i] == '\n' ||
+		    p[i] == '\r' || p[i] == '\t' || p[i] == '\b' ||
+		    p[i] == '\f')
+			len += 1;
+		else if (p[i] < 0x20)
+			len += 5; /* \u00XX */
+	}
+	return len;
+}
+
 /* p[0..n) as the inside of a JSON string: quotes, backslashes and
- * control characters escaped, everything else (UTF-8) as it is. */
+ * control characters escaped, everything else (UTF-8) as it is. The room
+ * is made once, for the exact length, and written directly. */
 static int
 json_escape(struct buf *out, const char *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i = 0, run;
-	char e[7];
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i, len = json_escaped_len(s, n);
+	char *w = buf_room(out, len), *start = w;
 	unsigned char ch;
 
-	while (i < n) {
-		for (run = i; run < n; run++) {
-			ch = (unsigned char)p[run];
-			if (ch < 0x20 || ch == '"' || ch == '\\')
-				break;
+	if (!w)
+		return -1;
+	for (i = 0; i < n; i++) {
+		ch = s[i];
+		if (ch >= 0x20 && ch != '"' && ch != '\\') {
+			*w++ = (char)ch;
+			continue;
 		}
-		if (run > i && buf_add(out, p + i, run - i) < 0)
-			return -1;
-		if (run == n)
+		*w++ = '\\';
+		switch (ch) {
+		case '"':
+		case '\\':
+			*w++ = (char)ch;
 			break;
-		ch = (unsigned char)p[run];
-		e[0] = '\\';
-		e[1] = ch == '"' ? '"' :
-		    ch == '\\'   ? '\\' :
-		    ch == '\n'   ? 'n' :
-		    ch == '\r'   ? 'r' :
-		    ch == '\t'   ? 't' :
-		    ch == '\b'   ? 'b' :
-		    ch == '\f'   ? 'f' :
-		                   'u';
-		if (e[1] == 'u') {
-			memcpy(e + 2, "00", 2);
-			e[4] = hex[ch >> 4];
-			e[5] = hex[ch & 15];
+		case '\n':
+			*w++ = 'n';
+			break;
+		case '\r':
+			*w++ = 'r';
+			break;
+		case '\t':
+			*w++ = 't';
+			break;
+		case '\b':
+			*w++ = 'b';
+			break;
+		case '\f':
+			*w++ = 'f';
+			break;
+		default:
+			memcpy(w, "u00", 3);
+			w[3] = hex[ch >> 4];
+			w[4] = hex[ch & 15];
+			w += 5;
 		}
-		if (buf_add(out, e, e[1] == 'u' ? 6 : 2) < 0)
-			return -1;
-		i = run + 1;
 	}
+	buf_setlen(out, out->len + (size_t)(w - start));
 	return 0;
 }
 
+/* Whether the body goes out base64'd (an empty one never is). */
 static int
-render(const struct reply *rep, const struct lambda_opts *o, struct buf *out)
+binary_body(const struct reply *rep)
+{
+	return rep->body.len > 0 && body_is_binary(rep);
+}
+
+/* Render into out, the body as binary_body() said; -1 when even out's
+ * own cap was too small. */
+static int
+render(const struct reply *rep, const struct lambda_opts *o, int binary,
+    struct buf *out)
 {
 	struct json_object *root = json_object_new_object();
 	const char *s;
 	size_t len;
 	char desc[64];
-	int binary = rep->body.len > 0 && body_is_binary(rep);
 
 	json_object_object_add(root, "statusCode",
 	    json_object_new_int(rep->status));
@@ -568,42 +613,29 @@ render(const struct reply *rep, const struct lambda_opts *o, struct buf *out)
 
 /*
  * The body's length in the JSON, without building it: base64 for a binary
- * body, else every byte plus json-c's escapes (a lower bound should
- * json-c ever escape more). A body that cannot fit is refused before it
- * is copied: a 64 MiB body would cost several times that as JSON.
+ * body, else the text escaped. A body that cannot fit is refused before
+ * it is copied: a 64 MiB body would cost several times that as JSON.
  */
 static size_t
-body_json_len(const struct reply *rep)
+body_json_len(const struct reply *rep, int binary)
 {
-	const unsigned char *p = (const unsigned char *)rep->body.p;
-	size_t i, n = rep->body.len;
-
-	if (n && body_is_binary(rep))
-		return b64_encoded_len(n);
-	for (i = 0; i < rep->body.len; i++) {
-		if (p[i] == '"' || p[i] == '\\' || p[i] == '\n' ||
-		    p[i] == '\r' || p[i] == '\t' || p[i] == '\b' ||
-		    p[i] == '\f')
-			n += 1;
-		else if (p[i] < 0x20)
-			n += 5; /* \u00XX */
-	}
-	return n;
+	if (binary)
+		return b64_encoded_len(rep->body.len);
+	return json_escaped_len((const unsigned char *)rep->body.p,
+	    rep->body.len);
 }
 
 /* The whole JSON's size when the body alone is too big to render. */
 static size_t
 size_without_rendering(struct reply *rep, const struct lambda_opts *o,
-    struct buf *out, size_t body)
+    int binary, struct buf *out, size_t body)
 {
-	int binary = rep->body.len && body_is_binary(rep);
 	size_t len = rep->body.len;
 
 	buf_setlen(&rep->body, 0); /* the rest of the JSON, body "" */
-	render(rep, o, out);
+	render(rep, o, binary, out);
 	buf_setlen(&rep->body, len);
-	/* "isBase64Encoded":true is one byte shorter than false */
-	return out->len + body - (size_t)binary;
+	return out->len + body;
 }
 
 /* Render if the body can fit at all; 0 when the JSON fits in o->max. */
@@ -611,13 +643,14 @@ static int
 try_render(struct reply *rep, const struct lambda_opts *o, struct buf *out,
     size_t *size)
 {
-	size_t body = body_json_len(rep);
+	int binary = binary_body(rep);
+	size_t body = body_json_len(rep, binary);
 
 	if (body > o->max) {
-		*size = size_without_rendering(rep, o, out, body);
+		*size = size_without_rendering(rep, o, binary, out, body);
 		return -1;
 	}
-	if (render(rep, o, out) < 0) {
+	if (render(rep, o, binary, out) < 0) {
 		*size = out->max;
 		return -1;
 	}
@@ -647,7 +680,7 @@ reply_to_lambda(struct reply *rep, const struct lambda_opts *o, struct buf *out,
 			return 0;
 	}
 	reply_error(rep, 502, "response too large");
-	render(rep, o, out);
+	render(rep, o, binary_body(rep), out);
 	return 1;
 }
 

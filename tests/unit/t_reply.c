@@ -1144,12 +1144,21 @@ test_utf8(void)
 		{ "valid then invalid", "\xc3\xa9\xc3", 0, 0 },
 		{ "NUL inside", "a\0\xc3\xa9", 4, 1 },
 	};
-	size_t i, n;
+	/* the same after and before runs of ASCII (read eight at a time) */
+	static const size_t pads[] = { 1, 7, 8, 9, 16, 23 };
+	char padded[128];
+	size_t i, n, k;
 
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		check_ctx = rows[i].name;
 		n = rows[i].n ? rows[i].n : strlen(rows[i].s);
 		CHECK_INT(utf8_valid(rows[i].s, n), rows[i].want);
+		for (k = 0; k < sizeof(pads) / sizeof(pads[0]); k++) {
+			memset(padded, 'x', sizeof(padded));
+			memcpy(padded + pads[k], rows[i].s, n);
+			CHECK_INT(utf8_valid(padded, pads[k] + n + pads[k]),
+			    rows[i].want);
+		}
 	}
 	check_ctx = "";
 }
