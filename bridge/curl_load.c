@@ -68,7 +68,7 @@ curl_load(void)
 	void *h, *sym;
 
 	if (state)
-		return READY() ? 0 : -1;
+		return state > 0 ? 0 : -1;
 	state = -1;
 	h = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
@@ -81,6 +81,7 @@ curl_load(void)
 	if (!sym) {                                                            \
 		snprintf(error, sizeof(error), "%s: no %s", CURL_SONAME,       \
 		    #name);                                                    \
+		dlclose(h);                                                    \
 		return -1;                                                     \
 	}                                                                      \
 	memcpy(&fn.name, &sym, sizeof(sym));
