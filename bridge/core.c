@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -513,18 +514,30 @@ core_lambda_opts(const struct request *req, struct lambda_opts *o)
 	                                BRIDGE_MAX_RESPONSE;
 }
 
+/* A forked process (the CGI keeper) must not repeat its parent's ids:
+ * its first id seeds afresh. Set by pthread_atfork, no syscall per id. */
+static int rand_seeded;
+
+static void
+rand_forget(void)
+{
+	rand_seeded = 0;
+}
+
 unsigned long long
 core_rand64(void)
 {
 	static unsigned long long state;
-	static pid_t owner;
+	static int hooked;
 	unsigned long long z;
 
-	if (owner != getpid()) {
-		owner = getpid();
+	if (!rand_seeded) {
+		if (!hooked)
+			hooked = pthread_atfork(NULL, NULL, rand_forget) == 0;
 		if (getrandom(&state, sizeof(state), 0) != sizeof(state))
 			state = (unsigned long long)clock_ms() ^
-			    (unsigned long long)owner << 32;
+			    (unsigned long long)getpid() << 32;
+		rand_seeded = 1;
 	}
 	z = (state += 0x9e3779b97f4a7c15ULL);
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;

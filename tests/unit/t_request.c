@@ -4,6 +4,10 @@
  * step request_prepare (Connection-listed names, gzip bodies: R09, R20),
  * request_has_body, request_uri and the CGI variables (RFC 3875).
  */
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../bridge/core.h"
 #include "../../bridge/request.c"
 #include "check.h"
 
@@ -874,10 +878,41 @@ test_cgi_vars(void)
 	request_release(&r);
 }
 
+/* Request ids: well-formed, distinct, and not repeated by a forked
+ * process (the CGI keeper) after its parent. */
+static void
+test_request_ids(void)
+{
+	char a[37], b[37], parent[37], child[37] = "";
+	int fd[2], st;
+	pid_t pid;
+
+	core_request_id(a);
+	core_request_id(b);
+	CHECK_INT((int)strlen(a), 36);
+	CHECK(a[8] == '-' && a[13] == '-' && a[14] == '4' && a[23] == '-');
+	CHECK(strcmp(a, b) != 0);
+	CHECK(pipe(fd) == 0);
+	pid = fork();
+	if (pid == 0) {
+		core_request_id(child);
+		_exit(write(fd[1], child, 37) == 37 ? 0 : 1);
+	}
+	core_request_id(parent);
+	CHECK(pid > 0 && read(fd[0], child, 37) == 37);
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0);
+	CHECK_INT((int)strlen(child), 36);
+	CHECK(strcmp(parent, child) != 0);
+	close(fd[0]);
+	close(fd[1]);
+}
+
 int
 main(void)
 {
 	test_init_release();
+	test_request_ids();
 	test_filter();
 	test_first_failure();
 	test_second_host();
