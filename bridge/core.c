@@ -460,8 +460,9 @@ core_serve_stream(struct core *c, struct request *req, struct reply *rep,
 	struct core_call k;
 	int done = 0;
 
-	/* lines written before this request are not this request's */
-	linemux_pump(&c->child.mux);
+	/* lines written before this request are not this request's (the
+	 * previous request's end pumped them, if it was just now) */
+	linemux_pump_stale(&c->child.mux);
 	log_set_request(req->request_id);
 	core_call_start(c, &k, req, rep, stream, serve_done, &done);
 	while (!done && loop_once(&c->loop, -1) >= 0 && !c->child.stop_sig)

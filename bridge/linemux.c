@@ -170,6 +170,7 @@ linemux_pump(struct linemux *m)
 	struct pollfd p[2];
 	int i, n = 0;
 
+	m->pumped = clock_us();
 	/* one poll for both pipes, so an idle app costs one syscall */
 	for (i = 0; i < 2; i++) {
 		p[i].fd = m->s[i].fd;
@@ -182,6 +183,13 @@ linemux_pump(struct linemux *m)
 	for (i = 0; i < 2; i++)
 		if (p[i].revents && m->s[i].fd >= 0 && stream_read(m, i))
 			stream_close(m, i);
+}
+
+void
+linemux_pump_stale(struct linemux *m)
+{
+	if (clock_us() - m->pumped >= 1000)
+		linemux_pump(m);
 }
 
 void

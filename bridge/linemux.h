@@ -36,7 +36,8 @@ struct linemux {
 	void *emit_arg;
 	struct buf tail[LINEMUX_TAIL]; /* ring of recent stderr lines */
 	size_t tail_next, tail_n;
-	struct buf out; /* scratch for one output line */
+	struct buf out;   /* scratch for one output line */
+	long long pumped; /* clock_us of the last linemux_pump */
 };
 
 /*
@@ -62,6 +63,11 @@ void linemux_line(struct linemux *m, int i, const char *p, size_t n, int cut);
 
 /* Read whatever the pipes hold right now, without waiting. */
 void linemux_pump(struct linemux *m);
+
+/* linemux_pump, unless the last one was under a millisecond ago: a
+ * request served right after another (replay, a busy Lambda) needs no
+ * second poll to tell the two apart. */
+void linemux_pump_stale(struct linemux *m);
 
 /* Emit the unfinished lines of both streams now, marked "[+]" as lines
  * whose rest comes later (at EOF they go out unmarked). */

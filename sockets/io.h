@@ -49,6 +49,9 @@ int fd_cloexec(int fd);
 /* Milliseconds on CLOCK_MONOTONIC (never goes back; stops while frozen). */
 long long clock_ms(void);
 
+/* The same clock in microseconds. */
+long long clock_us(void);
+
 /* Raise the soft limit of open descriptors toward want, as far as the
  * hard limit allows; the soft limit now in force. */
 unsigned long fd_raise_limit(unsigned long want);
