@@ -493,16 +493,21 @@ compress_body(struct reply *rep)
 static size_t
 json_escaped_len(const unsigned char *p, size_t n)
 {
+	/* the bytes each byte adds: \" \\ \b \t \n \f \r one, other
+	 * controls five (\u00XX) */
+	static unsigned char extra[256];
+	static int ready;
 	size_t i, len = n;
 
-	for (i = 0; i < n; i++) {
-		if (p[i] == '"' || p[i] == '\\' || p[i] == '\n' ||
-		    p[i] == '\r' || p[i] == '\t' || p[i] == '\b' ||
-		    p[i] == '\f')
-			len += 1;
-		else if (p[i] < 0x20)
-			len += 5; /* \u00XX */
+	if (!ready) {
+		for (i = 0; i < 0x20; i++)
+			extra[i] = 5;
+		extra['"'] = extra['\\'] = extra['\b'] = extra['\t'] = 1;
+		extra['\n'] = extra['\f'] = extra['\r'] = 1;
+		ready = 1;
 	}
+	for (i = 0; i < n; i++)
+		len += extra[p[i]];
 	return len;
 }
 
@@ -644,7 +649,9 @@ try_render(struct reply *rep, const struct lambda_opts *o, struct buf *out,
     size_t *size)
 {
 	int binary = binary_body(rep);
-	size_t body = body_json_len(rep, binary);
+	/* measured only if it might not fit: at most 6 bytes a byte */
+	size_t body =
+	    rep->body.len <= o->max / 6 ? 0 : body_json_len(rep, binary);
 
 	if (body > o->max) {
 		*size = size_without_rendering(rep, o, binary, out, body);
