@@ -9,8 +9,8 @@
  * the compiler checks them), and each goes through a pointer that
  * curl_load() fills from dlopen; the first call of any of them loads. If
  * libcurl cannot be loaded, each fails as libcurl itself fails
- * (CURLE_FAILED_INIT, CURLM_INTERNAL_ERROR, NULL) and curl_load_error()
- * says why.
+ * (CURLE_FAILED_INIT, CURLM_INTERNAL_ERROR, NULL); curl_start() loads
+ * and initialises it at once, and says why it could not.
  */
 #define CURL_DISABLE_TYPECHECK /* the macros would hide the definitions */
 #include <curl/curl.h>
@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "curl_load.h"
+#include "log.h"
 
 /* libcurl's soname: its ABI has been 4 since 2006 */
 #define CURL_SONAME "libcurl.so.4"
@@ -62,7 +63,7 @@ static char error[256];
 /* loaded, or loaded now: whichever function is called first loads */
 #define READY() (state > 0 || (state == 0 && curl_load() == 0))
 
-int
+static int
 curl_load(void)
 {
 	void *h, *sym;
@@ -91,10 +92,18 @@ curl_load(void)
 	return 0;
 }
 
-const char *
-curl_load_error(void)
+int
+curl_start(void)
 {
-	return state < 0 ? error : "";
+	if (curl_load() < 0) {
+		log_fatal("unable to load libcurl: %s", error);
+		return -1;
+	}
+	if (fn.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_fatal("unable to initialise libcurl");
+		return -1;
+	}
+	return 0;
 }
 
 /*

@@ -5,11 +5,8 @@
 #ifndef BRIDGE_CURL_LOAD_H
 #define BRIDGE_CURL_LOAD_H
 
-/* Load libcurl now (idempotent): 0, or -1 with curl_load_error() set.
- * Calling it early is optional: any libcurl function loads it. */
-int curl_load(void);
-
-/* Why the load failed ("" if it did not). */
-const char *curl_load_error(void);
+/* Load libcurl and curl_global_init it: 0, or -1 after a fatal log line
+ * ("unable to load libcurl: <why>"). Pair it with curl_global_cleanup. */
+int curl_start(void);
 
 #endif

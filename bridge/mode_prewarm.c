@@ -211,14 +211,8 @@ mode_prewarm(void)
 		log_fatal("unable to set up signals: %s", strerror(errno));
 		return EXIT_SYSTEM;
 	}
-	if (curl_load() < 0) {
-		log_fatal("unable to load libcurl: %s", curl_load_error());
+	if (curl_start() < 0)
 		return EXIT_SYSTEM;
-	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_fatal("unable to initialise libcurl");
-		return EXIT_SYSTEM;
-	}
 	res = xcalloc(cfg.threads, sizeof(*res));
 	buf_init(&line, 1 << 16);
 	/* a rate starts now; a cron at its next fire time */

@@ -287,14 +287,8 @@ rapi_init(struct rapi *a, struct loop *l, const char *api, const int *stop)
 		return -1;
 	}
 	snprintf(a->base, sizeof(a->base), "http://%s/2018-06-01", api);
-	if (curl_load() < 0) {
-		log_fatal("unable to load libcurl: %s", curl_load_error());
+	if (curl_start() < 0)
 		return -1;
-	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		log_fatal("unable to initialise libcurl");
-		return -1;
-	}
 	a->multi = curl_multi_init();
 	a->easy = curl_easy_init();
 	if (!a->multi || !a->easy) {
