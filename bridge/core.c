@@ -463,6 +463,7 @@ core_serve_stream(struct core *c, struct request *req, struct reply *rep,
 	/* lines written before this request are not this request's (the
 	 * previous request's end pumped them, if it was just now) */
 	linemux_pump_stale(&c->child.mux);
+	linemux_hold(&c->child.mux, 1);
 	log_set_request(req->request_id);
 	core_call_start(c, &k, req, rep, stream, serve_done, &done);
 	while (!done && loop_once(&c->loop, -1) >= 0 && !c->child.stop_sig)
@@ -483,6 +484,7 @@ core_serve_stream(struct core *c, struct request *req, struct reply *rep,
 		 * (HOSTILE R50); what it logged so far is flushed below */
 		child_kill(&c->child, "no answer before the deadline");
 	/* this request's log lines come before its completion */
+	linemux_hold(&c->child.mux, 0);
 	linemux_pump(&c->child.mux);
 	linemux_flush(&c->child.mux);
 	log_set_request(NULL);

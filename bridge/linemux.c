@@ -2,6 +2,7 @@
  * linemux - prefixing line multiplexer for the app's two pipes. Memory is
  * bounded: one partial line per stream (BRIDGE_LOG_LINE) and the tail.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,6 +140,10 @@ stream_read(struct linemux *m, int i)
 		switch (io_classify(r)) {
 		case IO_DATA:
 			linemux_feed(m, i, chunk, (size_t)r);
+			/* a pipe gives less than asked only when it is
+			 * empty: no read to learn that it is */
+			if ((size_t)r < sizeof(chunk))
+				done = -1;
 			break;
 		case IO_AGAIN:
 			done = -1;
@@ -192,6 +197,41 @@ linemux_pump_stale(struct linemux *m)
 		linemux_pump(m);
 }
 
+static void
+watch(struct linemux *m, short events)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (m->s[i].fd >= 0)
+			loop_events(m->loop, m->s[i].fd, events);
+}
+
+static void
+hold_over(void *arg)
+{
+	struct linemux *m = arg;
+
+	m->hold = 0;
+	watch(m, POLLIN);
+}
+
+void
+linemux_hold(struct linemux *m, int on)
+{
+	if (!m->loop)
+		return;
+	if (m->hold) {
+		loop_timer_cancel(m->loop, m->hold);
+		hold_over(m);
+	}
+	if (on) {
+		watch(m, 0);
+		m->hold = loop_timer(m->loop, clock_ms() + LINEMUX_HOLD_MS,
+		    hold_over, m);
+	}
+}
+
 void
 linemux_init(struct linemux *m, struct loop *l, int out_fd, int err_fd,
     const char *out_prefix, const char *err_prefix)
@@ -213,6 +253,8 @@ linemux_init(struct linemux *m, struct loop *l, int out_fd, int err_fd,
 		if (m->s[i].fd < 0)
 			continue;
 		fd_nonblock(m->s[i].fd, 1);
+		/* best effort: a smaller pipe only holds less */
+		(void)fcntl(m->s[i].fd, F_SETPIPE_SZ, LINEMUX_PIPE_SIZE);
 		if (l)
 			loop_add(l, m->s[i].fd, POLLIN, on_pipe, m);
 	}
@@ -267,6 +309,9 @@ linemux_release(struct linemux *m)
 {
 	int i;
 
+	if (m->hold)
+		loop_timer_cancel(m->loop, m->hold);
+	m->hold = 0;
 	stream_close(m, 0);
 	stream_close(m, 1);
 	for (i = 0; i < 2; i++)

@@ -18,6 +18,11 @@
 #define LINEMUX_TAIL       20
 #define LINEMUX_PREFIX_MAX 256
 #define LINEMUX_TAG_MAX    128 /* "[<request id>] " */
+/* A request held longer than this lets its lines flow (linemux_hold). */
+#define LINEMUX_HOLD_MS    10
+/* What each pipe is asked to hold (F_SETPIPE_SZ; the default is 64 KiB):
+ * room for an app's lines while a request holds them. */
+#define LINEMUX_PIPE_SIZE  (1024 * 1024)
 
 /* Where finished lines go: (arg, prefixed line, length). */
 typedef void linemux_emit_fn(void *arg, const char *line, size_t n);
@@ -38,6 +43,7 @@ struct linemux {
 	size_t tail_next, tail_n;
 	struct buf out;   /* scratch for one output line */
 	long long pumped; /* clock_us of the last linemux_pump */
+	unsigned hold;    /* the timer that ends a hold; 0: not held */
 };
 
 /*
@@ -68,6 +74,17 @@ void linemux_pump(struct linemux *m);
  * request served right after another (replay, a busy Lambda) needs no
  * second poll to tell the two apart. */
 void linemux_pump_stale(struct linemux *m);
+
+/*
+ * Hold the pipes while a request is in flight (on), or watch them again
+ * (off). Held, the loop does not wake for the app's lines: they wait in
+ * the pipe until the request's end pumps them, so an app that logs while
+ * it answers (every Rails app, several lines a request) costs no wake-up
+ * and no write per line. A hold ends by itself after LINEMUX_HOLD_MS, so
+ * the lines of a slow request still flow and an app that fills its pipe
+ * waits no longer than that. A pipe that closes wakes the loop anyway.
+ */
+void linemux_hold(struct linemux *m, int on);
 
 /* Emit the unfinished lines of both streams now, marked "[+]" as lines
  * whose rest comes later (at EOF they go out unmarked). */

@@ -2,7 +2,8 @@
  * t_linemux - the line splitter behind the app's log pipes (STYLE B9;
  * HOSTILE R77, R78): whole and split lines, the BRIDGE_LOG_LINE cut with
  * its "[+]" mark, flushing, prefixes, escaping, the stderr tail ring and
- * release. Driven through linemux_feed without a loop; one pipe test.
+ * release. Driven through linemux_feed without a loop; a pipe test, and
+ * the hold a request puts on the pipes, in a loop.
  */
 #include "../../bridge/linemux.c"
 #include "check.h"
@@ -521,6 +522,65 @@ test_pipe(void)
 	cap_release(&c);
 }
 
+/*
+ * A hold: the loop does not wake for the app's lines while a request is
+ * in flight; they come when it ends, or by themselves after
+ * LINEMUX_HOLD_MS; a release while held leaves no timer behind.
+ */
+static void
+test_hold(void)
+{
+	static const char *const want[] = { OUT "one", OUT "two", ERR "three",
+		NULL };
+	struct loop l = LOOP_INIT;
+	struct linemux m;
+	struct cap c;
+	int po[2], pe[2], i;
+	long long t0, took;
+
+	memset(&c, 0, sizeof(c));
+	if (!CHECK(pipe2(po, O_CLOEXEC) == 0 && pipe2(pe, O_CLOEXEC) == 0))
+		return;
+	linemux_init(&m, &l, po[0], pe[0], OUT, ERR);
+	m.emit = capture;
+	m.emit_arg = &c;
+	CHECK(fcntl(po[0], F_GETPIPE_SZ) >= LINEMUX_PIPE_SIZE);
+	CHECK(fcntl(pe[0], F_GETPIPE_SZ) >= LINEMUX_PIPE_SIZE);
+	CHECK(write(po[1], "one\n", 4) == 4);
+	loop_once(&l, clock_ms());
+	CHECK_INT(c.n, 1); /* not held: the loop takes the line */
+	linemux_hold(&m, 1);
+	CHECK(write(po[1], "two\n", 4) == 4);
+	loop_once(&l, clock_ms());
+	CHECK_INT(c.n, 1); /* held: the line waits in the pipe */
+	linemux_hold(&m, 0);
+	CHECK_INT(m.hold, 0);
+	CHECK_INT(l.ntimer, 0);
+	loop_once(&l, clock_ms());
+	CHECK_INT(c.n, 2);
+	/* a hold nobody ends ends by itself */
+	linemux_hold(&m, 1);
+	t0 = clock_ms();
+	CHECK(write(pe[1], "three\n", 6) == 6);
+	for (i = 0; i < 100 && c.n < 3; i++)
+		loop_once(&l, t0 + 1000);
+	took = clock_ms() - t0;
+	CHECK_INT(c.n, 3);
+	CHECK(took >= LINEMUX_HOLD_MS - 1 && took < 500);
+	CHECK_INT(m.hold, 0);
+	check_lines(&c, want);
+	/* released while held: its timer goes too */
+	linemux_hold(&m, 1);
+	CHECK_INT(l.ntimer, 1);
+	linemux_release(&m);
+	CHECK_INT(l.ntimer, 0);
+	CHECK(mux_released(&m));
+	close(po[1]);
+	close(pe[1]);
+	loop_release(&l);
+	cap_release(&c);
+}
+
 int
 main(void)
 {
@@ -531,5 +591,6 @@ main(void)
 	test_flush();
 	test_tail();
 	test_pipe();
+	test_hold();
 	return check_report();
 }
