@@ -1,7 +1,8 @@
 /*
  * rapi - Runtime API client: libcurl multi driven by the bridge's loop.
- * Every transfer reuses the one easy handle; its options are set afresh
- * each time. Response bodies are capped (the event at BRIDGE_MAX_EVENT).
+ * Two easy handles share the one kept-alive connection: /next's is set up
+ * once (the same GET for every invocation), the POSTs' for each POST.
+ * Response bodies are capped (the event at BRIDGE_MAX_EVENT).
  */
 #include <errno.h>
 #include <poll.h>
@@ -161,23 +162,24 @@ run_transfer(struct rapi *a)
 		if (loop_once(a->loop, -1) < 0)
 			break;
 	}
-	curl_multi_remove_handle(a->multi, a->easy);
+	curl_multi_remove_handle(a->multi, a->cur);
 	a->busy = 0;
 }
 
-/* Run the current transfer in the loop until it is over or stopped. */
+/* Run transfer e in the loop until it is over or stopped. */
 static long
-perform(struct rapi *a)
+perform(struct rapi *a, CURL *e)
 {
 	a->done = 0;
 	a->status = 0;
 	a->error[0] = '\0';
 	a->busy = 1;
-	curl_multi_add_handle(a->multi, a->easy);
+	a->cur = e;
+	curl_multi_add_handle(a->multi, e);
 	kick(a);
 	run_transfer(a);
 	if (a->done && a->result == CURLE_OK) {
-		curl_easy_getinfo(a->easy, CURLINFO_RESPONSE_CODE, &a->status);
+		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &a->status);
 		return a->status;
 	}
 	if (!a->error[0])
@@ -252,28 +254,45 @@ header_cb(char *p, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/* What every transfer on e has: set once on a fresh or reset handle. */
 static void
-common_options(struct rapi *a, const char *path, struct curl_slist *hdrs)
+common_options(struct rapi *a, CURL *e)
+{
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	    (long)RAPI_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "bridge/" BRIDGE_VERSION);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, a->error);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, a);
+}
+
+static void
+set_url(struct rapi *a, CURL *e, const char *path)
 {
 	char url[1024];
 
 	snprintf(url, sizeof(url), "%s%s", a->base, path);
-	curl_easy_reset(a->easy);
-	curl_easy_setopt(a->easy, CURLOPT_URL, url);
-	curl_easy_setopt(a->easy, CURLOPT_PROXY, "");
-	curl_easy_setopt(a->easy, CURLOPT_NOPROXY, "*");
-	curl_easy_setopt(a->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(a->easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-	curl_easy_setopt(a->easy, CURLOPT_CONNECTTIMEOUT_MS,
-	    (long)RAPI_CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(a->easy, CURLOPT_TCP_NODELAY, 1L);
-	curl_easy_setopt(a->easy, CURLOPT_USERAGENT, "bridge/" BRIDGE_VERSION);
-	curl_easy_setopt(a->easy, CURLOPT_ERRORBUFFER, a->error);
-	curl_easy_setopt(a->easy, CURLOPT_WRITEFUNCTION, write_cb);
-	curl_easy_setopt(a->easy, CURLOPT_WRITEDATA, a);
-	curl_easy_setopt(a->easy, CURLOPT_HEADERFUNCTION, header_cb);
-	curl_easy_setopt(a->easy, CURLOPT_HEADERDATA, a);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+}
+
+/* The POST handle, set up for a POST to path with headers hdrs. */
+static CURL *
+post_handle(struct rapi *a, const char *path, struct curl_slist *hdrs)
+{
+	if (a->reset) {
+		curl_easy_reset(a->easy);
+		common_options(a, a->easy);
+		curl_easy_setopt(a->easy, CURLOPT_POST, 1L);
+		a->reset = 0;
+	}
+	set_url(a, a->easy, path);
 	curl_easy_setopt(a->easy, CURLOPT_HTTPHEADER, hdrs);
+	return a->easy;
 }
 
 int
@@ -290,11 +309,19 @@ rapi_init(struct rapi *a, struct loop *l, const char *api, const int *stop)
 	if (curl_start() < 0)
 		return -1;
 	a->multi = curl_multi_init();
+	a->next = curl_easy_init();
 	a->easy = curl_easy_init();
-	if (!a->multi || !a->easy) {
+	if (!a->multi || !a->next || !a->easy) {
 		log_fatal("unable to initialise libcurl");
 		return -1;
 	}
+	common_options(a, a->next);
+	set_url(a, a->next, "/runtime/invocation/next");
+	curl_easy_setopt(a->next, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(a->next, CURLOPT_HEADERDATA, a);
+	/* no timeout: the environment may freeze here for a long time */
+	curl_easy_setopt(a->next, CURLOPT_TIMEOUT_MS, 0L);
+	a->reset = 1;
 	curl_multi_setopt(a->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
 	curl_multi_setopt(a->multi, CURLMOPT_SOCKETDATA, a);
 	curl_multi_setopt(a->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
@@ -308,11 +335,13 @@ rapi_release(struct rapi *a)
 	if (a->timer)
 		loop_timer_cancel(a->loop, a->timer);
 	a->timer = 0;
+	if (a->next)
+		curl_easy_cleanup(a->next);
 	if (a->easy)
 		curl_easy_cleanup(a->easy);
 	if (a->multi)
 		curl_multi_cleanup(a->multi);
-	a->easy = NULL;
+	a->next = a->easy = a->cur = NULL;
 	a->multi = NULL;
 	curl_global_cleanup();
 }
@@ -320,7 +349,6 @@ rapi_release(struct rapi *a)
 long
 rapi_next(struct rapi *a, struct invocation *inv)
 {
-	struct curl_slist *h = curl_slist_append(NULL, "Expect:");
 	long st;
 
 	inv->id[0] = inv->arn[0] = inv->trace[0] = '\0';
@@ -328,15 +356,11 @@ rapi_next(struct rapi *a, struct invocation *inv)
 	inv->deadline_epoch = 0;
 	inv->bad_id = 0;
 	buf_reset(&inv->event);
-	common_options(a, "/runtime/invocation/next", h);
-	/* no timeout: the environment may freeze here for a long time */
-	curl_easy_setopt(a->easy, CURLOPT_TIMEOUT_MS, 0L);
 	a->body = &inv->event;
 	a->inv = inv;
-	st = perform(a);
+	st = perform(a, a->next);
 	a->body = NULL;
 	a->inv = NULL;
-	curl_slist_free_all(h);
 	inv->bad_id = !rapi_id_ok(inv->id);
 	return st;
 }
@@ -347,6 +371,7 @@ rapi_post(struct rapi *a, const char *path, const char *content_type,
 {
 	struct curl_slist *h = NULL;
 	struct buf answer = BUF_INIT, line = BUF_INIT;
+	CURL *e;
 	long st;
 
 	buf_init(&line, 512);
@@ -359,15 +384,13 @@ rapi_post(struct rapi *a, const char *path, const char *content_type,
 		    error_type);
 		h = curl_slist_append(h, line.p);
 	}
-	common_options(a, path, h);
-	curl_easy_setopt(a->easy, CURLOPT_TIMEOUT_MS,
-	    (long)RAPI_POST_TIMEOUT_MS);
-	curl_easy_setopt(a->easy, CURLOPT_POST, 1L);
-	curl_easy_setopt(a->easy, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(a->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+	e = post_handle(a, path, h);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)RAPI_POST_TIMEOUT_MS);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
 	buf_init(&answer, RAPI_MAX_ANSWER);
 	a->body = &answer;
-	st = perform(a);
+	st = perform(a, e);
 	a->body = NULL;
 	if (st >= 300)
 		log_msg(LOG_WARN, "runtime_api_answer",
@@ -440,6 +463,7 @@ rapi_stream_start(struct rapi *a, const char *path, const char *content_type,
 {
 	struct buf line = BUF_INIT;
 	struct curl_slist *h = NULL;
+	CURL *e;
 
 	buf_init(&line, 512);
 	h = curl_slist_append(h, "Expect:");
@@ -452,26 +476,29 @@ rapi_stream_start(struct rapi *a, const char *path, const char *content_type,
 	buf_printf(&line, "Content-Type: %s", content_type);
 	h = curl_slist_append(h, line.p);
 	buf_release(&line);
-	common_options(a, path, h);
+	a->reset = 1; /* what a stream sets is not for the next POST */
+	e = post_handle(a, path, h);
+	a->reset = 1;
 	memset(s, 0, sizeof(*s));
 	/* room for what is queued at the mark plus one read from the app */
 	buf_init(&s->pending, 2 * RAPI_STREAM_HIGH + BRIDGE_MAX_APP_HEAD);
-	curl_easy_setopt(a->easy, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(a->easy, CURLOPT_POST, 1L);
-	curl_easy_setopt(a->easy, CURLOPT_READFUNCTION, read_cb);
-	curl_easy_setopt(a->easy, CURLOPT_READDATA, a);
-	curl_easy_setopt(a->easy, CURLOPT_TRAILERFUNCTION, trailer_cb);
-	curl_easy_setopt(a->easy, CURLOPT_TRAILERDATA, a);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(e, CURLOPT_POST, 1L);
+	curl_easy_setopt(e, CURLOPT_READFUNCTION, read_cb);
+	curl_easy_setopt(e, CURLOPT_READDATA, a);
+	curl_easy_setopt(e, CURLOPT_TRAILERFUNCTION, trailer_cb);
+	curl_easy_setopt(e, CURLOPT_TRAILERDATA, a);
 	/* Lambda wants the connection closed after a streamed response */
-	curl_easy_setopt(a->easy, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	a->stream = s;
 	a->body = NULL;
 	a->done = 0;
 	a->status = 0;
 	a->error[0] = '\0';
 	a->busy = 1;
+	a->cur = e;
 	a->stream_headers = h;
-	curl_multi_add_handle(a->multi, a->easy);
+	curl_multi_add_handle(a->multi, e);
 	return 0;
 }
 
@@ -541,6 +568,7 @@ rapi_stream_wait(struct rapi *a)
 		log_fatal("unable to initialise libcurl");
 		abort();
 	}
+	a->reset = 1;
 	if (a->status >= 0)
 		return a->status;
 	if (!a->error[0])

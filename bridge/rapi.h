@@ -43,7 +43,10 @@ struct rapi_stream {
 
 struct rapi {
 	CURLM *multi;
-	CURL *easy;
+	CURL *next; /* GET /next: set up once, for every invocation */
+	CURL *easy; /* the POSTs: set up afresh for each */
+	CURL *cur;  /* the transfer under way: next or easy */
+	int reset;  /* easy must be set up afresh (a stream changed it) */
 	struct loop *loop;
 	char base[320]; /* http://<AWS_LAMBDA_RUNTIME_API>/2018-06-01 */
 	unsigned timer;
