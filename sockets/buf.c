@@ -107,15 +107,31 @@ buf_addch(struct buf *b, int c)
 int
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
+	char *at = b->p ? b->p + b->len : NULL, *room;
+	size_t spare = at ? b->cap - b->len : 0;
 	va_list cp;
-	char *room;
 	int n;
 
+	/* into the room there is first: most lines fit, one pass (git
+	 * strbuf_vaddf); else measure, make room, and write again */
 	va_copy(cp, ap);
-	n = vsnprintf(NULL, 0, fmt, cp);
+	n = vsnprintf(at, spare, fmt, cp);
 	va_end(cp);
-	if (n < 0)
+	if (n < 0) {
+		if (at)
+			*at = '\0';
 		return buf_fail(b);
+	}
+	if (at && (size_t)n < spare) {
+		if ((size_t)n > b->max - b->len) { /* past the cap */
+			*at = '\0';
+			return buf_fail(b);
+		}
+		buf_setlen(b, b->len + (size_t)n);
+		return 0;
+	}
+	if (at)
+		*at = '\0'; /* what did not fit is not kept */
 	room = buf_room(b, (size_t)n);
 	if (!room)
 		return -1;

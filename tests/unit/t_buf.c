@@ -324,6 +324,36 @@ test_printf(void)
 	check_ctx = "";
 }
 
+/* buf_printf after earlier bytes: into the room there is, past it (the
+ * formatting is redone after growing), and past a cap lowered after the
+ * room was made. */
+static void
+test_printf_after(void)
+{
+	struct buf b;
+
+	check_ctx = "buf_printf into the room there is";
+	buf_init(&b, 300);
+	CHECK_INT(buf_addstr(&b, "ab"), 0);
+	CHECK_INT(buf_printf(&b, "%d-%s", 42, "x"), 0);
+	check_holds(&b, "ab42-x", 6);
+	check_ctx = "buf_printf past the room there is";
+	CHECK_INT(buf_printf(&b, "%0200d", 1), 0);
+	CHECK_INT(b.len, 206);
+	CHECK(b.p && b.p[6] == '0' && b.p[205] == '1' && b.p[206] == '\0');
+	CHECK(b.p && memcmp(b.p, "ab42-x", 6) == 0);
+	buf_release(&b);
+	check_ctx = "buf_printf past a lowered cap";
+	buf_init(&b, 64);
+	CHECK_INT(buf_addstr(&b, "ab"), 0);
+	b.max = 4;
+	errno = 0;
+	CHECK_INT(buf_printf(&b, "%d", 12345), -1);
+	CHECK_INT(errno, EMSGSIZE);
+	check_released(&b, 4);
+	check_ctx = "";
+}
+
 static void
 test_room_setlen(void)
 {
@@ -603,6 +633,7 @@ main(void)
 	test_no_half_append();
 	test_addstr();
 	test_printf();
+	test_printf_after();
 	test_room_setlen();
 	test_room_huge();
 	test_consume();
