@@ -5,6 +5,7 @@
  * from limits.h; nothing here allocates beyond the capped head buffer.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -28,14 +29,91 @@ enum {
 	ST_BAD
 };
 
-/* RFC 9110 5.6.2 tchar */
+/* RFC 9110 5.6.2 tchar: ALPHA, DIGIT and !#$%&'*+-.^_`|~ */
+static const unsigned char tchar[256] = {
+	['!'] = 1,
+	['#'] = 1,
+	['$'] = 1,
+	['%'] = 1,
+	['&'] = 1,
+	['\''] = 1,
+	['*'] = 1,
+	['+'] = 1,
+	['-'] = 1,
+	['.'] = 1,
+	['^'] = 1,
+	['_'] = 1,
+	['`'] = 1,
+	['|'] = 1,
+	['~'] = 1,
+	['0'] = 1,
+	['1'] = 1,
+	['2'] = 1,
+	['3'] = 1,
+	['4'] = 1,
+	['5'] = 1,
+	['6'] = 1,
+	['7'] = 1,
+	['8'] = 1,
+	['9'] = 1,
+	['A'] = 1,
+	['B'] = 1,
+	['C'] = 1,
+	['D'] = 1,
+	['E'] = 1,
+	['F'] = 1,
+	['G'] = 1,
+	['H'] = 1,
+	['I'] = 1,
+	['J'] = 1,
+	['K'] = 1,
+	['L'] = 1,
+	['M'] = 1,
+	['N'] = 1,
+	['O'] = 1,
+	['P'] = 1,
+	['Q'] = 1,
+	['R'] = 1,
+	['S'] = 1,
+	['T'] = 1,
+	['U'] = 1,
+	['V'] = 1,
+	['W'] = 1,
+	['X'] = 1,
+	['Y'] = 1,
+	['Z'] = 1,
+	['a'] = 1,
+	['b'] = 1,
+	['c'] = 1,
+	['d'] = 1,
+	['e'] = 1,
+	['f'] = 1,
+	['g'] = 1,
+	['h'] = 1,
+	['i'] = 1,
+	['j'] = 1,
+	['k'] = 1,
+	['l'] = 1,
+	['m'] = 1,
+	['n'] = 1,
+	['o'] = 1,
+	['p'] = 1,
+	['q'] = 1,
+	['r'] = 1,
+	['s'] = 1,
+	['t'] = 1,
+	['u'] = 1,
+	['v'] = 1,
+	['w'] = 1,
+	['x'] = 1,
+	['y'] = 1,
+	['z'] = 1,
+};
+
 static int
 is_tchar(unsigned char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return 1;
-	return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+	return tchar[c];
 }
 
 int
@@ -77,6 +155,27 @@ is_target(const char *p)
 	return 1;
 }
 
+/* "name: value\r\n", with room made once */
+static int
+add_field(struct buf *out, const char *name, size_t nl, const char *value,
+    size_t vl)
+{
+	/* the sum is made only when it is within the cap (so it cannot
+	 * wrap); SIZE_MAX fails in buf_room as anything past the cap does */
+	int fits =
+	    nl <= out->max && vl <= out->max - nl && out->max - nl - vl >= 4;
+	char *w = buf_room(out, fits ? nl + vl + 4 : SIZE_MAX);
+
+	if (!w)
+		return -1;
+	memcpy(w, name, nl);
+	memcpy(w + nl, ": ", 2);
+	memcpy(w + nl + 2, value, vl);
+	memcpy(w + nl + 2 + vl, "\r\n", 2);
+	buf_setlen(out, out->len + nl + vl + 4);
+	return 0;
+}
+
 int
 http1_write_request(struct buf *out, const char *method, const char *target,
     const struct http1_hdr *h, size_t nh, long long content_length)
@@ -94,15 +193,14 @@ http1_write_request(struct buf *out, const char *method, const char *target,
 			return -1;
 		}
 	}
-	if (buf_printf(out, "%s %s HTTP/1.1\r\n", method, target) < 0)
+	if (buf_addstr(out, method) < 0 || buf_addch(out, ' ') < 0 ||
+	    buf_addstr(out, target) < 0 ||
+	    buf_add(out, " HTTP/1.1\r\n", 11) < 0)
 		return -1;
-	for (i = 0; i < nh; i++) {
-		if (buf_add(out, h[i].name, h[i].name_len) < 0 ||
-		    buf_add(out, ": ", 2) < 0 ||
-		    buf_add(out, h[i].value, h[i].value_len) < 0 ||
-		    buf_add(out, "\r\n", 2) < 0)
+	for (i = 0; i < nh; i++)
+		if (add_field(out, h[i].name, h[i].name_len, h[i].value,
+		        h[i].value_len) < 0)
 			return -1;
-	}
 	if (content_length >= 0 &&
 	    buf_printf(out, "Content-Length: %lld\r\n", content_length) < 0)
 		return -1;
