@@ -17,6 +17,7 @@
 #include "b64.h"
 #include "bridge.h"
 #include "gzip.h"
+#include "jsonw.h"
 #include "log.h"
 #include "reply.h"
 
@@ -245,32 +246,6 @@ reply_accepts_gzip(const char *v, size_t n)
 	return gzip >= 0 ? gzip > 0 : star > 0;
 }
 
-/* A JSON string from header bytes: invalid UTF-8 is read as Latin-1. */
-static struct json_object *
-json_text(const char *p, size_t n)
-{
-	struct buf b = BUF_INIT;
-	struct json_object *o;
-	size_t i;
-
-	if (utf8_valid(p, n))
-		return json_object_new_string_len(p, (int)n);
-	buf_init(&b, n * 2 + 1);
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c < 0x80) {
-			buf_addch(&b, c);
-		} else {
-			buf_addch(&b, 0xc0 | c >> 6);
-			buf_addch(&b, 0x80 | (c & 0x3f));
-		}
-	}
-	o = json_object_new_string_len(b.p, (int)b.len);
-	buf_release(&b);
-	return o;
-}
-
 static int
 is_hop(const struct header *h)
 {
@@ -293,101 +268,186 @@ count_of(const struct reply *rep, size_t i)
 	return n;
 }
 
-/* Values of the header named like header i, joined with ", ". */
-static struct json_object *
-joined(const struct reply *rep, size_t i)
-{
-	struct buf b = BUF_INIT;
-	struct json_object *o;
-	size_t j, n = 0;
+/*
+ * The Lambda JSON is written straight into the output, byte for byte as
+ * json-c printed it (plain, '/' not escaped, members in order), without
+ * building a tree of objects first: that cost more than half of a small
+ * answer's rendering.
+ */
 
-	buf_init(&b, BRIDGE_MAX_APP_HEAD);
+/* p[0..n) inside a JSON string, invalid UTF-8 read as Latin-1 when
+ * latin1 is set. */
+static int
+text_in(struct buf *out, const char *p, size_t n, int latin1)
+{
+	size_t i, j;
+	unsigned char c;
+	char u[2];
+
+	if (!latin1)
+		return jsonw_escape(out, p, n);
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && (unsigned char)p[j] < 0x80; j++)
+			;
+		if (jsonw_escape(out, p + i, j - i) < 0)
+			return -1;
+		if (j == n)
+			break;
+		c = (unsigned char)p[j++];
+		u[0] = (char)(0xc0 | c >> 6);
+		u[1] = (char)(0x80 | (c & 0x3f));
+		if (buf_add(out, u, 2) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A JSON string from header bytes: invalid UTF-8 is read as Latin-1. */
+static int
+put_text(struct buf *out, const char *p, size_t n)
+{
+	if (buf_addch(out, '"') < 0 ||
+	    text_in(out, p, n, !utf8_valid(p, n)) < 0)
+		return -1;
+	return buf_addch(out, '"');
+}
+
+/* "name": with sep before it when it is not the first member. */
+static int
+put_key(struct buf *out, int *first, const char *name, size_t n)
+{
+	if (!*first && buf_addch(out, ',') < 0)
+		return -1;
+	*first = 0;
+	if (buf_addch(out, '"') < 0 || jsonw_escape(out, name, n) < 0)
+		return -1;
+	return buf_add(out, "\":", 2);
+}
+
+/* The values of the header named like header i, joined with ", ", as
+ * one JSON string (Latin-1 when any of them is not UTF-8). */
+static int
+put_joined(struct buf *out, const struct reply *rep, size_t i)
+{
+	size_t j, n = 0;
+	int latin1 = 0;
+
+	for (j = i; j < rep->nhdr; j++)
+		if (header_first(rep->hdr, j) == i &&
+		    !utf8_valid(rep->hdr[j].value, rep->hdr[j].value_len))
+			latin1 = 1;
+	if (buf_addch(out, '"') < 0)
+		return -1;
 	for (j = i; j < rep->nhdr; j++) {
 		if (header_first(rep->hdr, j) != i)
 			continue;
-		if (n++)
-			buf_add(&b, ", ", 2);
-		buf_add(&b, rep->hdr[j].value, rep->hdr[j].value_len);
+		if (n++ && buf_add(out, ", ", 2) < 0)
+			return -1;
+		if (text_in(out, rep->hdr[j].value, rep->hdr[j].value_len,
+		        latin1) < 0)
+			return -1;
 	}
-	o = json_text(b.p, b.len);
-	buf_release(&b);
-	return o;
+	return buf_addch(out, '"');
 }
 
-static struct json_object *
-all_values(const struct reply *rep, size_t i)
+/* Every value of the header named like header i, as a JSON array. */
+static int
+put_all(struct buf *out, const struct reply *rep, size_t i)
 {
-	struct json_object *a = json_object_new_array();
-	size_t j;
+	size_t j, n = 0;
 
-	for (j = i; j < rep->nhdr; j++)
-		if (header_first(rep->hdr, j) == i)
-			json_object_array_add(a,
-			    json_text(rep->hdr[j].value,
-			        rep->hdr[j].value_len));
-	return a;
+	if (buf_addch(out, '[') < 0)
+		return -1;
+	for (j = i; j < rep->nhdr; j++) {
+		if (header_first(rep->hdr, j) != i)
+			continue;
+		if (n++ && buf_addch(out, ',') < 0)
+			return -1;
+		if (put_text(out, rep->hdr[j].value, rep->hdr[j].value_len) < 0)
+			return -1;
+	}
+	return buf_addch(out, ']');
 }
 
-static void
-put(struct json_object *obj, const struct header *h, struct json_object *v)
+/* Goes into multiValueHeaders (1.0): repeated, a Set-Cookie, or ALB
+ * multi-value where everything does. */
+static int
+is_multi(const struct reply *rep, size_t i, int all_multi)
 {
-	char *name = xmemdup(h->name, h->name_len);
-
-	json_object_object_add(obj, name, v);
-	free(name);
+	return all_multi || count_of(rep, i) > 1 ||
+	    hname_is(&rep->hdr[i], "set-cookie");
 }
 
 /* 1.0: single headers in headers, repeated ones and every Set-Cookie in
  * multiValueHeaders (API Gateway merges the two; EVENTS 3.1). */
-static void
-headers_v1(const struct reply *rep, struct json_object *root, int all_multi)
+static int
+headers_v1(const struct reply *rep, struct buf *out, int all_multi)
 {
-	struct json_object *h = json_object_new_object();
-	struct json_object *m = json_object_new_object();
 	size_t i;
+	int first, multi;
 
-	for (i = 0; i < rep->nhdr; i++) {
-		const struct header *x = &rep->hdr[i];
+	for (multi = all_multi; multi < 2; multi++) {
+		if (buf_addstr(out,
+		        multi ? ",\"multiValueHeaders\":{" : ",\"headers\":{") <
+		    0)
+			return -1;
+		first = 1;
+		for (i = 0; i < rep->nhdr; i++) {
+			const struct header *x = &rep->hdr[i];
 
-		if (is_hop(x) || header_first(rep->hdr, i) != i)
-			continue;
-		if (all_multi || count_of(rep, i) > 1 ||
-		    hname_is(x, "set-cookie"))
-			put(m, x, all_values(rep, i));
-		else
-			put(h, x, json_text(x->value, x->value_len));
+			if (is_hop(x) || header_first(rep->hdr, i) != i ||
+			    is_multi(rep, i, all_multi) != multi)
+				continue;
+			if (put_key(out, &first, x->name, x->name_len) < 0 ||
+			    (multi ? put_all(out, rep, i) :
+			             put_text(out, x->value, x->value_len)) < 0)
+				return -1;
+		}
+		if (buf_addch(out, '}') < 0)
+			return -1;
 	}
-	if (!all_multi)
-		json_object_object_add(root, "headers", h);
-	else
-		json_object_put(h);
-	json_object_object_add(root, "multiValueHeaders", m);
+	return 0;
 }
 
 /* 2.0 and Function URLs: Set-Cookie in cookies, repeats joined. */
-static void
-headers_v2(const struct reply *rep, struct json_object *root)
+static int
+headers_v2(const struct reply *rep, struct buf *out)
 {
-	struct json_object *h = json_object_new_object();
-	struct json_object *c = json_object_new_array();
-	size_t i;
+	size_t i, cookies = 0;
+	int first = 1;
 
+	if (buf_addstr(out, ",\"headers\":{") < 0)
+		return -1;
 	for (i = 0; i < rep->nhdr; i++) {
 		const struct header *x = &rep->hdr[i];
 
 		if (is_hop(x))
 			continue;
 		if (hname_is(x, "set-cookie"))
-			json_object_array_add(c,
-			    json_text(x->value, x->value_len));
-		else if (header_first(rep->hdr, i) == i)
-			put(h, x, joined(rep, i));
+			cookies++;
+		else if (header_first(rep->hdr, i) == i &&
+		    (put_key(out, &first, x->name, x->name_len) < 0 ||
+		        put_joined(out, rep, i) < 0))
+			return -1;
 	}
-	json_object_object_add(root, "headers", h);
-	if (json_object_array_length(c))
-		json_object_object_add(root, "cookies", c);
-	else
-		json_object_put(c);
+	if (buf_addch(out, '}') < 0)
+		return -1;
+	if (!cookies)
+		return 0;
+	if (buf_addstr(out, ",\"cookies\":[") < 0)
+		return -1;
+	for (i = 0, first = 1; i < rep->nhdr; i++) {
+		const struct header *x = &rep->hdr[i];
+
+		if (is_hop(x) || !hname_is(x, "set-cookie"))
+			continue;
+		if (!first && buf_addch(out, ',') < 0)
+			return -1;
+		first = 0;
+		if (put_text(out, x->value, x->value_len) < 0)
+			return -1;
+	}
+	return buf_addch(out, ']');
 }
 
 /*
@@ -395,14 +455,16 @@ headers_v2(const struct reply *rep, struct json_object *root)
  * Set-Cookie gets its own spelling of the name (serverless-wsgi, mangum:
  * EVENTS 3.3); other repeats are joined.
  */
-static void
-headers_alb_single(const struct reply *rep, struct json_object *root)
+static int
+headers_alb_single(const struct reply *rep, struct buf *out)
 {
-	struct json_object *h = json_object_new_object();
 	char name[] = "set-cookie";
 	unsigned n = 0, bit, k;
 	size_t i;
+	int first = 1;
 
+	if (buf_addstr(out, ",\"headers\":{") < 0)
+		return -1;
 	for (i = 0; i < rep->nhdr; i++) {
 		const struct header *x = &rep->hdr[i];
 
@@ -419,13 +481,16 @@ headers_alb_single(const struct reply *rep, struct json_object *root)
 				        tolower((unsigned char)name[k]));
 			}
 			n++;
-			json_object_object_add(h, name,
-			    json_text(x->value, x->value_len));
+			if (put_key(out, &first, name, sizeof(name) - 1) < 0 ||
+			    put_text(out, x->value, x->value_len) < 0)
+				return -1;
 		} else if (header_first(rep->hdr, i) == i) {
-			put(h, x, joined(rep, i));
+			if (put_key(out, &first, x->name, x->name_len) < 0 ||
+			    put_joined(out, rep, i) < 0)
+				return -1;
 		}
 	}
-	json_object_object_add(root, "headers", h);
+	return buf_addch(out, '}');
 }
 
 static int
@@ -489,85 +554,38 @@ compress_body(struct reply *rep)
 	}
 }
 
-/* Bytes p[0..n) takes inside a JSON string, as json_escape writes it. */
-static size_t
-json_escaped_len(const unsigned char *p, size_t n)
-{
-	/* the bytes each byte adds: \" \\ \b \t \n \f \r one, other
-	 * controls five (\u00XX) */
-	static unsigned char extra[256];
-	static int ready;
-	size_t i, len = n;
-
-	if (!ready) {
-		for (i = 0; i < 0x20; i++)
-			extra[i] = 5;
-		extra['"'] = extra['\\'] = extra['\b'] = extra['\t'] = 1;
-		extra['\n'] = extra['\f'] = extra['\r'] = 1;
-		ready = 1;
-	}
-	for (i = 0; i < n; i++)
-		len += extra[p[i]];
-	return len;
-}
-
-/* p[0..n) as the inside of a JSON string: quotes, backslashes and
- * control characters escaped, everything else (UTF-8) as it is. The room
- * is made once, for the exact length, and written directly. */
-static int
-json_escape(struct buf *out, const char *p, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *s = (const unsigned char *)p;
-	size_t i, len = json_escaped_len(s, n);
-	char *w = buf_room(out, len), *start = w;
-	unsigned char ch;
-
-	if (!w)
-		return -1;
-	for (i = 0; i < n; i++) {
-		ch = s[i];
-		if (ch >= 0x20 && ch != '"' && ch != '\\') {
-			*w++ = (char)ch;
-			continue;
-		}
-		*w++ = '\\';
-		switch (ch) {
-		case '"':
-		case '\\':
-			*w++ = (char)ch;
-			break;
-		case '\n':
-			*w++ = 'n';
-			break;
-		case '\r':
-			*w++ = 'r';
-			break;
-		case '\t':
-			*w++ = 't';
-			break;
-		case '\b':
-			*w++ = 'b';
-			break;
-		case '\f':
-			*w++ = 'f';
-			break;
-		default:
-			memcpy(w, "u00", 3);
-			w[3] = hex[ch >> 4];
-			w[4] = hex[ch & 15];
-			w += 5;
-		}
-	}
-	buf_setlen(out, out->len + (size_t)(w - start));
-	return 0;
-}
-
 /* Whether the body goes out base64'd (an empty one never is). */
 static int
 binary_body(const struct reply *rep)
 {
 	return rep->body.len > 0 && body_is_binary(rep);
+}
+
+/* {"statusCode":N (and for ALB "statusDescription") and the headers as
+ * the front door wants them, into out (emptied first); no closing brace. */
+static int
+render_head(const struct reply *rep, enum req_kind kind, int multi,
+    struct buf *out)
+{
+	const char *s;
+
+	buf_reset(out);
+	if (buf_printf(out, "{\"statusCode\":%d", rep->status) < 0)
+		return -1;
+	if (kind == REQ_ALB) {
+		s = http1_reason(rep->status);
+		if (buf_printf(out, ",\"statusDescription\":\"%d ",
+		        rep->status) < 0 ||
+		    jsonw_escape(out, *s ? s : "Unknown",
+		        strlen(*s ? s : "Unknown")) < 0 ||
+		    buf_addch(out, '"') < 0)
+			return -1;
+	}
+	if (kind == REQ_V2 || kind == REQ_FURL)
+		return headers_v2(rep, out);
+	if (kind == REQ_ALB && !multi)
+		return headers_alb_single(rep, out);
+	return headers_v1(rep, out, kind == REQ_ALB);
 }
 
 /* Render into out, the body as binary_body() said; -1 when even out's
@@ -576,44 +594,15 @@ static int
 render(const struct reply *rep, const struct lambda_opts *o, int binary,
     struct buf *out)
 {
-	struct json_object *root = json_object_new_object();
-	const char *s;
-	size_t len;
-	char desc[64];
-
-	json_object_object_add(root, "statusCode",
-	    json_object_new_int(rep->status));
-	if (o->kind == REQ_ALB) {
-		s = http1_reason(rep->status);
-		snprintf(desc, sizeof(desc), "%d %s", rep->status,
-		    *s ? s : "Unknown");
-		json_object_object_add(root, "statusDescription",
-		    json_object_new_string(desc));
-	}
-	if (o->kind == REQ_V2 || o->kind == REQ_FURL)
-		headers_v2(rep, root);
-	else if (o->kind == REQ_ALB && !o->multi)
-		headers_alb_single(rep, root);
-	else
-		headers_v1(rep, root, o->kind == REQ_ALB);
-	/* the body is written straight into out, after the rest: through
-	 * json-c it was copied three times more (a 5 MB answer cost 20 MB) */
-	s = json_object_to_json_string_length(root,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	buf_reset(out);
-	if (buf_add(out, s, len - 1) < 0 || /* all but its closing brace */
+	if (render_head(rep, o->kind, o->multi, out) < 0 ||
 	    buf_addstr(out, ",\"body\":\"") < 0 ||
 	    (binary ? b64_encode(rep->body.p, rep->body.len, out) :
-	              json_escape(out, rep->body.p ? rep->body.p : "",
-	                  rep->body.len)) < 0 ||
-	    buf_addstr(out,
-	        binary ? "\",\"isBase64Encoded\":true}" :
-	                 "\",\"isBase64Encoded\":false}") < 0) {
-		json_object_put(root);
+	              jsonw_escape(out, rep->body.p ? rep->body.p : "",
+	                  rep->body.len)) < 0)
 		return -1;
-	}
-	json_object_put(root);
-	return 0;
+	return buf_addstr(out,
+	    binary ? "\",\"isBase64Encoded\":true}" :
+	             "\",\"isBase64Encoded\":false}");
 }
 
 /*
@@ -626,7 +615,7 @@ body_json_len(const struct reply *rep, int binary)
 {
 	if (binary)
 		return b64_encoded_len(rep->body.len);
-	return json_escaped_len((const unsigned char *)rep->body.p,
+	return jsonw_escaped_len((const unsigned char *)rep->body.p,
 	    rep->body.len);
 }
 
@@ -694,20 +683,9 @@ reply_to_lambda(struct reply *rep, const struct lambda_opts *o, struct buf *out,
 int
 reply_prelude(const struct reply *rep, struct buf *out)
 {
-	struct json_object *root = json_object_new_object();
-	const char *s;
-	size_t len;
-	int r;
-
-	json_object_object_add(root, "statusCode",
-	    json_object_new_int(rep->status));
-	headers_v2(rep, root);
-	s = json_object_to_json_string_length(root,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	buf_reset(out);
-	r = buf_add(out, s, len);
-	json_object_put(root);
-	return r;
+	if (render_head(rep, REQ_V2, 0, out) < 0)
+		return -1;
+	return buf_addch(out, '}');
 }
 
 void
