@@ -21,6 +21,7 @@
 #include "config.h"
 #include "core.h"
 #include "event.h"
+#include "jsonw.h"
 #include "log.h"
 #include "mode.h"
 #include "capture.h"
@@ -127,36 +128,46 @@ invocation_error(struct lambda *L, const char *type, const char *message)
 	complete(L, "error", type, L->out.p, L->out.len);
 }
 
+/* A member holding text the Runtime API gave as JSON, as json-c reads
+ * and prints it; nothing when it is empty or not JSON. */
+static int
+json_member(struct buf *out, int *first, const char *name, const char *text)
+{
+	struct json_object *v = *text ? json_tokener_parse(text) : NULL;
+	const char *s;
+	size_t n;
+	int r;
+
+	if (!v)
+		return 0;
+	s = json_object_to_json_string_length(v,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	r = jsonw_key(out, first, name) < 0 ? -1 : buf_add(out, s, n);
+	json_object_put(v);
+	return r;
+}
+
 /* What the app learns of the invocation, as JSON (X-Amzn-Lambda-Context). */
 static void
 invocation_context(const struct invocation *inv, struct request *req)
 {
-	struct json_object *o = json_object_new_object(), *v;
-	const char *s;
-	size_t n;
+	struct buf o = BUF_INIT;
+	int first = 1;
 
-	json_object_object_add(o, "requestId", json_object_new_string(inv->id));
-	json_object_object_add(o, "deadlineMs",
-	    json_object_new_int64(inv->deadline_epoch));
-	json_object_object_add(o, "invokedFunctionArn",
-	    json_object_new_string(inv->arn));
-	json_object_object_add(o, "xrayTraceId",
-	    json_object_new_string(inv->trace));
-	v = *inv->client_context ? json_tokener_parse(inv->client_context) :
-	                           NULL;
-	if (v)
-		json_object_object_add(o, "clientContext", v);
-	v = *inv->cognito ? json_tokener_parse(inv->cognito) : NULL;
-	if (v)
-		json_object_object_add(o, "cognitoIdentity", v);
-	if (*inv->tenant)
-		json_object_object_add(o, "tenantId",
-		    json_object_new_string(inv->tenant));
-	s = json_object_to_json_string_length(o,
-	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-	if (n <= BRIDGE_MAX_CONTEXT)
-		request_set(&req->invocation_context, s, n);
-	json_object_put(o);
+	buf_init(&o, BRIDGE_MAX_CONTEXT);
+	if (buf_addch(&o, '{') == 0 &&
+	    jsonw_member(&o, &first, "requestId", inv->id) == 0 &&
+	    jsonw_int(&o, &first, "deadlineMs", inv->deadline_epoch) == 0 &&
+	    jsonw_member(&o, &first, "invokedFunctionArn", inv->arn) == 0 &&
+	    jsonw_member(&o, &first, "xrayTraceId", inv->trace) == 0 &&
+	    json_member(&o, &first, "clientContext", inv->client_context) ==
+	        0 &&
+	    json_member(&o, &first, "cognitoIdentity", inv->cognito) == 0 &&
+	    (!*inv->tenant ||
+	        jsonw_member(&o, &first, "tenantId", inv->tenant) == 0) &&
+	    buf_addch(&o, '}') == 0)
+		request_set(&req->invocation_context, o.p, o.len);
+	buf_release(&o);
 }
 
 /*
