@@ -47,6 +47,7 @@ prewarm_init(struct prewarm *p)
 
 	memset(p, 0, sizeof(*p));
 	p->boot_at = epoch_ms();
+	prewarm_time(p->boot_at, p->boot_text, sizeof(p->boot_text));
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
 		v = (unsigned)p->boot_at ^ (unsigned)getpid() << 16;
 		memcpy(r, &v, sizeof(r));
@@ -82,20 +83,20 @@ void
 prewarm_answer(struct prewarm *p, struct buf *out)
 {
 	struct json_object *o = json_object_new_object();
-	char t[40];
 	const char *s;
 	size_t n;
 
 	p->prewarm_count++;
 	p->prewarm_at = epoch_ms();
+	prewarm_time(p->prewarm_at, p->prewarm_text, sizeof(p->prewarm_text));
 	json_object_object_add(o, "prewarmed", json_object_new_boolean(1));
-	prewarm_time(p->boot_at, t, sizeof(t));
-	json_object_object_add(o, "boot_at", json_object_new_string(t));
+	json_object_object_add(o, "boot_at",
+	    json_object_new_string(p->boot_text));
 	json_object_object_add(o, "gid", json_object_new_string(p->gid));
 	json_object_object_add(o, "prewarm_count",
 	    json_object_new_int64((int64_t)p->prewarm_count));
-	prewarm_time(p->prewarm_at, t, sizeof(t));
-	json_object_object_add(o, "prewarm_at", json_object_new_string(t));
+	json_object_object_add(o, "prewarm_at",
+	    json_object_new_string(p->prewarm_text));
 	json_object_object_add(o, "call_count",
 	    json_object_new_int64((int64_t)p->call_count));
 	s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &n);
@@ -110,12 +111,12 @@ prewarm_headers(const struct prewarm *p, struct reply *rep)
 	char t[40];
 	int n;
 
-	prewarm_time(p->boot_at, t, sizeof(t));
-	reply_add_header(rep, "x-bridge-boot-at", 16, t, strlen(t));
-	if (p->prewarm_at) {
-		prewarm_time(p->prewarm_at, t, sizeof(t));
-		reply_add_header(rep, "x-bridge-prewarm-at", 19, t, strlen(t));
-	}
+	/* the times as text were made when they were set, not per answer */
+	reply_add_header(rep, "x-bridge-boot-at", 16, p->boot_text,
+	    strlen(p->boot_text));
+	if (p->prewarm_at)
+		reply_add_header(rep, "x-bridge-prewarm-at", 19,
+		    p->prewarm_text, strlen(p->prewarm_text));
 	n = snprintf(t, sizeof(t), "%lu", p->prewarm_count);
 	reply_add_header(rep, "x-bridge-prewarm-count", 22, t, (size_t)n);
 	reply_add_header(rep, "x-bridge-gid", 12, p->gid, 8);

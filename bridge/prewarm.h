@@ -12,11 +12,13 @@
 #include "reply.h"
 
 struct prewarm {
-	long long boot_at;    /* epoch ms when this bridge started */
-	long long prewarm_at; /* epoch ms of the last warm-up; 0: none */
-	long long ready_mono; /* Lambda: clock_ms() when the app was first
-	                       * ready (0: no cold-start line) */
-	char gid[9];          /* 8 hex digits, random per boot */
+	long long boot_at;     /* epoch ms when this bridge started */
+	long long prewarm_at;  /* epoch ms of the last warm-up; 0: none */
+	long long ready_mono;  /* Lambda: clock_ms() when the app was first
+	                        * ready (0: no cold-start line) */
+	char boot_text[32];    /* boot_at as prewarm_time writes it */
+	char prewarm_text[32]; /* prewarm_at so, once there was one */
+	char gid[9];           /* 8 hex digits, random per boot */
 	unsigned long prewarm_count, call_count;
 	int first_logged;
 };
