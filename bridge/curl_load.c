@@ -49,7 +49,11 @@
 	X(curl_multi_info_read, CURLMsg *, (CURLM *, int *))                   \
 	X(curl_slist_append, struct curl_slist *,                              \
 	    (struct curl_slist *, const char *))                               \
-	X(curl_slist_free_all, void, (struct curl_slist *))
+	X(curl_slist_free_all, void, (struct curl_slist *))                    \
+	X(curl_url, CURLU *, (void))                                           \
+	X(curl_url_cleanup, void, (CURLU *))                                   \
+	X(curl_url_set, CURLUcode,                                             \
+	    (CURLU *, CURLUPart, const char *, unsigned int))
 
 #define POINTER(name, ret, args) ret(*name) args;
 static struct {
@@ -290,4 +294,24 @@ curl_slist_free_all(struct curl_slist *l)
 {
 	if (READY())
 		fn.curl_slist_free_all(l);
+}
+
+CURLU *
+curl_url(void)
+{
+	return READY() ? fn.curl_url() : NULL;
+}
+
+void
+curl_url_cleanup(CURLU *u)
+{
+	if (READY())
+		fn.curl_url_cleanup(u);
+}
+
+CURLUcode
+curl_url_set(CURLU *u, CURLUPart what, const char *part, unsigned int flags)
+{
+	return READY() ? fn.curl_url_set(u, what, part, flags) :
+	                 CURLUE_OUT_OF_MEMORY;
 }

@@ -271,13 +271,19 @@ common_options(struct rapi *a, CURL *e)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, a);
 }
 
-static void
-set_url(struct rapi *a, CURL *e, const char *path)
-{
-	char url[1024];
+/* The API's version, before every path. */
+#define RAPI_VERSION "/2018-06-01"
 
-	snprintf(url, sizeof(url), "%s%s", a->base, path);
-	curl_easy_setopt(e, CURLOPT_URL, url);
+/* The POST handle's URL: the API with path (which rapi_id_ok and our own
+ * paths keep to URL-safe bytes). */
+static void
+set_post_path(struct rapi *a, const char *path)
+{
+	char full[512];
+
+	snprintf(full, sizeof(full), RAPI_VERSION "%s", path);
+	curl_url_set(a->post_url, CURLUPART_PATH, full, 0);
+	curl_easy_setopt(a->easy, CURLOPT_CURLU, a->post_url);
 }
 
 /* The POST handle, set up for a POST to path with headers hdrs. */
@@ -290,7 +296,7 @@ post_handle(struct rapi *a, const char *path, struct curl_slist *hdrs)
 		curl_easy_setopt(a->easy, CURLOPT_POST, 1L);
 		a->reset = 0;
 	}
-	set_url(a, a->easy, path);
+	set_post_path(a, path);
 	curl_easy_setopt(a->easy, CURLOPT_HTTPHEADER, hdrs);
 	return a->easy;
 }
@@ -298,6 +304,8 @@ post_handle(struct rapi *a, const char *path, struct curl_slist *hdrs)
 int
 rapi_init(struct rapi *a, struct loop *l, const char *api, const int *stop)
 {
+	char url[512];
+
 	memset(a, 0, sizeof(*a));
 	a->loop = l;
 	a->stop = stop;
@@ -305,18 +313,27 @@ rapi_init(struct rapi *a, struct loop *l, const char *api, const int *stop)
 		log_fatal("AWS_LAMBDA_RUNTIME_API is not set or too long");
 		return -1;
 	}
-	snprintf(a->base, sizeof(a->base), "http://%s/2018-06-01", api);
+	snprintf(a->base, sizeof(a->base), "http://%s", api);
 	if (curl_start() < 0)
 		return -1;
 	a->multi = curl_multi_init();
 	a->next = curl_easy_init();
 	a->easy = curl_easy_init();
-	if (!a->multi || !a->next || !a->easy) {
+	a->next_url = curl_url();
+	a->post_url = curl_url();
+	if (!a->multi || !a->next || !a->easy || !a->next_url || !a->post_url) {
 		log_fatal("unable to initialise libcurl");
 		return -1;
 	}
+	snprintf(url, sizeof(url), "%s" RAPI_VERSION "/runtime/invocation/next",
+	    a->base);
+	if (curl_url_set(a->next_url, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_set(a->post_url, CURLUPART_URL, url, 0) != CURLUE_OK) {
+		log_fatal("AWS_LAMBDA_RUNTIME_API is not a host:port: %s", api);
+		return -1;
+	}
 	common_options(a, a->next);
-	set_url(a, a->next, "/runtime/invocation/next");
+	curl_easy_setopt(a->next, CURLOPT_CURLU, a->next_url);
 	curl_easy_setopt(a->next, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(a->next, CURLOPT_HEADERDATA, a);
 	/* no timeout: the environment may freeze here for a long time */
@@ -341,7 +358,12 @@ rapi_release(struct rapi *a)
 		curl_easy_cleanup(a->easy);
 	if (a->multi)
 		curl_multi_cleanup(a->multi);
+	if (a->next_url)
+		curl_url_cleanup(a->next_url);
+	if (a->post_url)
+		curl_url_cleanup(a->post_url);
 	a->next = a->easy = a->cur = NULL;
+	a->next_url = a->post_url = NULL;
 	a->multi = NULL;
 	curl_global_cleanup();
 }

@@ -330,6 +330,15 @@ code=$?
 same "$code" 111 "libcurl that cannot be loaded: exit 111"
 check "... saying why, in one line" sh -c "echo '$out' | grep -q 'fatal: unable to load libcurl: .*libcurl.so.4'"
 check "... without waiting for the app to be ready" sh -c "! echo '$out' | grep -q 'not ready'"
+# an AWS_LAMBDA_RUNTIME_API that is no host:port: a fatal line at once,
+# exit 111, and the app that was starting is stopped
+out=$(env AWS_LAMBDA_RUNTIME_API='bad host:1' "$BRIDGE" lambda --app "$APP" \
+	--no-stage --socket "$SCRATCH/bu.sock" --cmd 'exec sleep 31.75' \
+	--ready-timeout 30s 2>&1)
+code=$?
+same "$code" 111 "AWS_LAMBDA_RUNTIME_API not a host:port: exit 111"
+check "... saying so in one line" sh -c "echo '$out' | grep -q 'fatal: AWS_LAMBDA_RUNTIME_API is not a host:port: bad host:1'"
+same "$(ps -eo args | grep -F 'sleep 31.75' | grep -vc grep)" 0 "... and the app it was starting is gone"
 check "logs go to stdout in Lambda" sh -c "env AWS_LAMBDA_RUNTIME_API=127.0.0.1:1 '$BRIDGE' lambda --app '$SCRATCH' --stage '$SCRATCH/x' --socket '$SCRATCH/x.sock' 2>/dev/null | grep -q 'fatal: no --cmd given'"
 
 # --- the zip ----------------------------------------------------------------
