@@ -256,11 +256,11 @@ cgireq_convert(const struct cgi_var *v, size_t n, const char *base_path,
 		req->https = 1;
 	s = cgireq_get(v, n, "SERVER_NAME", &sn);
 	buf_init(&h, BRIDGE_MAX_JOINED);
-	if (s && sn)
-		request_set_server_name(req, s, sn);
-	else if (request_header(req, "host", &h))
-		request_set_server_name(req, h.p, h.len);
-	else
+	/* a SERVER_NAME no Host could hold is ignored, as a bad
+	 * SERVER_PORT or REMOTE_ADDR is: it would go out as the Host */
+	if (!(s && request_set_server_name(req, s, sn) == 0) &&
+	    !(request_header(req, "host", &h) &&
+	        request_set_server_name(req, h.p, h.len) == 0))
 		request_set(&req->server_name, "localhost", 9);
 	buf_release(&h);
 	s = cgireq_get(v, n, "SERVER_PORT", &sn);

@@ -572,9 +572,7 @@ conv_server(jobj *rc, enum req_kind kind, struct request *req)
 		    n);
 		request_header(req, "host", &v);
 	}
-	if (v.len)
-		request_set_server_name(req, v.p, v.len);
-	else
+	if (!v.len || request_set_server_name(req, v.p, v.len) < 0)
 		request_set(&req->server_name, "localhost", 9);
 	if (request_header(req, "x-forwarded-proto", &v)) {
 		last_element(&v, &s, &n);

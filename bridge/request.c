@@ -477,11 +477,13 @@ request_set_port(struct request *req, const char *s, size_t n)
 		    req->https ? 3 : 2);
 }
 
-/* SERVER_NAME from Host without its port. */
-void
+/* SERVER_NAME from Host without its port; -1, and nothing set, for a
+ * name no Host could hold (empty, a control, a space, a comma). */
+int
 request_set_server_name(struct request *req, const char *h, size_t n)
 {
 	const char *c;
+	size_t i;
 
 	if (n && h[0] == '[') {
 		c = memchr(h, ']', n);
@@ -490,7 +492,13 @@ request_set_server_name(struct request *req, const char *h, size_t n)
 		c = memchr(h, ':', n);
 		n = c ? (size_t)(c - h) : n;
 	}
+	if (n == 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)h[i] <= 0x20 || h[i] == 0x7f || h[i] == ',')
+			return -1;
 	request_set(&req->server_name, h, n);
+	return 0;
 }
 
 /* "HTTP/1.1", "HTTP/1.0", "HTTP/2", "HTTP/2.0", "HTTP/3". */

@@ -116,11 +116,12 @@ void request_strip_connection(struct request *req);
  * Meta-variables from what a front door passes: REMOTE_ADDR trimmed, an
  * XFF-style port removed, anything but an address ignored (R05);
  * SERVER_PORT a number in 1-65535, else 443 or 80 by HTTPS (set https
- * first); SERVER_NAME a Host value without its port.
+ * first); SERVER_NAME a Host value without its port: -1, and nothing
+ * set, when no Host could hold it (empty, a control, a space, a comma).
  */
 void request_set_addr(struct request *req, const char *s, size_t n);
 void request_set_port(struct request *req, const char *s, size_t n);
-void request_set_server_name(struct request *req, const char *h, size_t n);
+int request_set_server_name(struct request *req, const char *h, size_t n);
 
 /* "HTTP/1.1", "HTTP/1.0", "HTTP/2", "HTTP/2.0", "HTTP/3"? */
 int request_is_http_version(const char *p, size_t n);

@@ -5,6 +5,7 @@
  * CONTENT_LENGTH (R42), HTTPS, SERVER_*, REMOTE_ADDR, and the failures.
  */
 #include "../../bridge/cgireq.c"
+#include "../../bridge/upstream_http.h"
 #include "check.h"
 
 /* "NAME=VALUE" strings into vars (value may be empty). */
@@ -82,6 +83,50 @@ test_nginx(void)
 	CHECK(strcmp(req.hdr[0].name, "Host") == 0);
 	buf_release(&b);
 	request_release(&req);
+}
+
+/* A SERVER_NAME no Host could hold (it would be the Host the app gets)
+ * is ignored: the client's Host, else localhost. */
+static void
+test_bad_server_name(void)
+{
+	static const struct {
+		const char *name, *host, *want;
+	} rows[] = {
+		{ "SERVER_NAME=a\001b", NULL, "localhost" },
+		{ "SERVER_NAME=a b", "HTTP_HOST=good.example:81",
+		    "good.example" },
+		{ "SERVER_NAME=a,b", NULL, "localhost" },
+		{ "SERVER_NAME=a\177", NULL, "localhost" },
+		{ "SERVER_NAME=:80", NULL, "localhost" },
+		{ "SERVER_NAME=[::1]:80", NULL, "[::1]" },
+		{ "SERVER_NAME=ok.example", "HTTP_HOST=other", "ok.example" },
+	};
+	const char *kv[5];
+	struct cgi_var v[8];
+	struct request req;
+	struct buf out = BUF_INIT;
+	unsigned long long cl;
+	size_t i, k;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		check_ctx = rows[i].name;
+		k = 0;
+		kv[k++] = "REQUEST_METHOD=GET";
+		kv[k++] = "REQUEST_URI=/";
+		kv[k++] = rows[i].name;
+		if (rows[i].host)
+			kv[k++] = rows[i].host;
+		kv[k] = NULL;
+		request_init(&req, 1 << 20);
+		CHECK_INT(cgireq_convert(v, vars(kv, v), NULL, &req, &cl), 0);
+		CHECK_STR(req.server_name, rows[i].want);
+		buf_init(&out, 1 << 16);
+		CHECK_INT(upstream_http_encode(&req, &out), 0);
+		buf_release(&out);
+		request_release(&req);
+	}
+	check_ctx = "";
 }
 
 static void
@@ -205,6 +250,7 @@ int
 main(void)
 {
 	test_nginx();
+	test_bad_server_name();
 	test_rebuilt_and_base();
 	test_failures();
 	test_limits();
