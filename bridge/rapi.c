@@ -275,14 +275,17 @@ common_options(struct rapi *a, CURL *e)
 #define RAPI_VERSION "/2018-06-01"
 
 /* The POST handle's URL: the API with path (which rapi_id_ok and our own
- * paths keep to URL-safe bytes). */
+ * paths keep to URL-safe bytes, so only memory can be short). */
 static void
 set_post_path(struct rapi *a, const char *path)
 {
 	char full[512];
 
 	snprintf(full, sizeof(full), RAPI_VERSION "%s", path);
-	curl_url_set(a->post_url, CURLUPART_PATH, full, 0);
+	if (curl_url_set(a->post_url, CURLUPART_PATH, full, 0) != CURLUE_OK) {
+		log_fatal("out of memory setting a Runtime API path");
+		abort(); /* as for every allocation */
+	}
 	curl_easy_setopt(a->easy, CURLOPT_CURLU, a->post_url);
 }
 
@@ -313,7 +316,6 @@ rapi_init(struct rapi *a, struct loop *l, const char *api, const int *stop)
 		log_fatal("AWS_LAMBDA_RUNTIME_API is not set or too long");
 		return -1;
 	}
-	snprintf(a->base, sizeof(a->base), "http://%s", api);
 	if (curl_start() < 0)
 		return -1;
 	a->multi = curl_multi_init();
@@ -325,8 +327,8 @@ rapi_init(struct rapi *a, struct loop *l, const char *api, const int *stop)
 		log_fatal("unable to initialise libcurl");
 		return -1;
 	}
-	snprintf(url, sizeof(url), "%s" RAPI_VERSION "/runtime/invocation/next",
-	    a->base);
+	snprintf(url, sizeof(url),
+	    "http://%s" RAPI_VERSION "/runtime/invocation/next", api);
 	if (curl_url_set(a->next_url, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_set(a->post_url, CURLUPART_URL, url, 0) != CURLUE_OK) {
 		log_fatal("AWS_LAMBDA_RUNTIME_API is not a host:port: %s", api);
@@ -498,7 +500,9 @@ rapi_stream_start(struct rapi *a, const char *path, const char *content_type,
 	buf_printf(&line, "Content-Type: %s", content_type);
 	h = curl_slist_append(h, line.p);
 	buf_release(&line);
-	a->reset = 1; /* what a stream sets is not for the next POST */
+	/* a stream wants a handle without a POST's fields, and leaves its
+	 * own (a read callback, trailers) for no later POST to inherit */
+	a->reset = 1;
 	e = post_handle(a, path, h);
 	a->reset = 1;
 	memset(s, 0, sizeof(*s));

@@ -51,7 +51,6 @@ struct rapi {
 	CURLU *next_url, *post_url;
 	int reset; /* easy must be set up afresh (a stream changed it) */
 	struct loop *loop;
-	char base[320]; /* http://<AWS_LAMBDA_RUNTIME_API> */
 	unsigned timer;
 	int busy, done;
 	CURLcode result;
