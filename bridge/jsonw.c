@@ -91,12 +91,12 @@ jsonw_string(struct buf *out, const char *p, size_t n)
 }
 
 int
-jsonw_key(struct buf *out, int *first, const char *name)
+jsonw_key(struct buf *out, int *first, const char *name, size_t n)
 {
 	if (!*first && buf_addch(out, ',') < 0)
 		return -1;
 	*first = 0;
-	if (jsonw_string(out, name, strlen(name)) < 0)
+	if (jsonw_string(out, name, n) < 0)
 		return -1;
 	return buf_addch(out, ':');
 }
@@ -104,7 +104,7 @@ jsonw_key(struct buf *out, int *first, const char *name)
 int
 jsonw_member(struct buf *out, int *first, const char *name, const char *s)
 {
-	if (jsonw_key(out, first, name) < 0)
+	if (jsonw_key(out, first, name, strlen(name)) < 0)
 		return -1;
 	return jsonw_string(out, s, strlen(s));
 }
@@ -112,7 +112,7 @@ jsonw_member(struct buf *out, int *first, const char *name, const char *s)
 int
 jsonw_int(struct buf *out, int *first, const char *name, long long v)
 {
-	if (jsonw_key(out, first, name) < 0)
+	if (jsonw_key(out, first, name, strlen(name)) < 0)
 		return -1;
 	return buf_printf(out, "%lld", v);
 }

@@ -19,8 +19,9 @@ int jsonw_escape(struct buf *out, const char *p, size_t n);
 /* p[0..n) as a JSON string, quoted. */
 int jsonw_string(struct buf *out, const char *p, size_t n);
 
-/* An object member's "name": (a ',' first unless *first, then cleared). */
-int jsonw_key(struct buf *out, int *first, const char *name);
+/* An object member's "name": for name[0..n) (a ',' first unless *first,
+ * which is then cleared). */
+int jsonw_key(struct buf *out, int *first, const char *name, size_t n);
 
 /* "name":"s" and "name":v, as jsonw_key. */
 int jsonw_member(struct buf *out, int *first, const char *name, const char *s);

@@ -142,7 +142,8 @@ json_member(struct buf *out, int *first, const char *name, const char *text)
 		return 0;
 	s = json_object_to_json_string_length(v,
 	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-	r = jsonw_key(out, first, name) < 0 ? -1 : buf_add(out, s, n);
+	r = jsonw_key(out, first, name, strlen(name)) < 0 ? -1 :
+	                                                    buf_add(out, s, n);
 	json_object_put(v);
 	return r;
 }

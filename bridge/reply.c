@@ -312,18 +312,6 @@ put_text(struct buf *out, const char *p, size_t n)
 	return buf_addch(out, '"');
 }
 
-/* "name": with sep before it when it is not the first member. */
-static int
-put_key(struct buf *out, int *first, const char *name, size_t n)
-{
-	if (!*first && buf_addch(out, ',') < 0)
-		return -1;
-	*first = 0;
-	if (buf_addch(out, '"') < 0 || jsonw_escape(out, name, n) < 0)
-		return -1;
-	return buf_add(out, "\":", 2);
-}
-
 /* The values of the header named like header i, joined with ", ", as
  * one JSON string (Latin-1 when any of them is not UTF-8). */
 static int
@@ -398,7 +386,7 @@ headers_v1(const struct reply *rep, struct buf *out, int all_multi)
 			if (is_hop(x) || header_first(rep->hdr, i) != i ||
 			    is_multi(rep, i, all_multi) != multi)
 				continue;
-			if (put_key(out, &first, x->name, x->name_len) < 0 ||
+			if (jsonw_key(out, &first, x->name, x->name_len) < 0 ||
 			    (multi ? put_all(out, rep, i) :
 			             put_text(out, x->value, x->value_len)) < 0)
 				return -1;
@@ -426,7 +414,7 @@ headers_v2(const struct reply *rep, struct buf *out)
 		if (hname_is(x, "set-cookie"))
 			cookies++;
 		else if (header_first(rep->hdr, i) == i &&
-		    (put_key(out, &first, x->name, x->name_len) < 0 ||
+		    (jsonw_key(out, &first, x->name, x->name_len) < 0 ||
 		        put_joined(out, rep, i) < 0))
 			return -1;
 	}
@@ -481,11 +469,12 @@ headers_alb_single(const struct reply *rep, struct buf *out)
 				        tolower((unsigned char)name[k]));
 			}
 			n++;
-			if (put_key(out, &first, name, sizeof(name) - 1) < 0 ||
+			if (jsonw_key(out, &first, name, sizeof(name) - 1) <
+			        0 ||
 			    put_text(out, x->value, x->value_len) < 0)
 				return -1;
 		} else if (header_first(rep->hdr, i) == i) {
-			if (put_key(out, &first, x->name, x->name_len) < 0 ||
+			if (jsonw_key(out, &first, x->name, x->name_len) < 0 ||
 			    put_joined(out, rep, i) < 0)
 				return -1;
 		}
