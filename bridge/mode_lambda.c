@@ -131,7 +131,7 @@ invocation_error(struct lambda *L, const char *type, const char *message)
 /* A member holding text the Runtime API gave as JSON, as json-c reads
  * and prints it; nothing when it is empty or not JSON. */
 static int
-json_member(struct buf *out, int *first, const char *name, const char *text)
+parsed_member(struct buf *out, int *first, const char *name, const char *text)
 {
 	struct json_object *v = *text ? json_tokener_parse(text) : NULL;
 	const char *s;
@@ -161,9 +161,9 @@ invocation_context(const struct invocation *inv, struct request *req)
 	    jsonw_int(&o, &first, "deadlineMs", inv->deadline_epoch) == 0 &&
 	    jsonw_member(&o, &first, "invokedFunctionArn", inv->arn) == 0 &&
 	    jsonw_member(&o, &first, "xrayTraceId", inv->trace) == 0 &&
-	    json_member(&o, &first, "clientContext", inv->client_context) ==
+	    parsed_member(&o, &first, "clientContext", inv->client_context) ==
 	        0 &&
-	    json_member(&o, &first, "cognitoIdentity", inv->cognito) == 0 &&
+	    parsed_member(&o, &first, "cognitoIdentity", inv->cognito) == 0 &&
 	    (!*inv->tenant ||
 	        jsonw_member(&o, &first, "tenantId", inv->tenant) == 0) &&
 	    buf_addch(&o, '}') == 0)
